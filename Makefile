@@ -1,0 +1,42 @@
+# Every target builds .venv on first use from requirements.lock (exact pins), then runs.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+
+.PHONY: venv test lint typecheck unit demo sandbox clean
+
+venv: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $(STAMP)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check visma_airbase_pipeline tests
+	$(VENV)/bin/ruff format --check visma_airbase_pipeline tests
+
+typecheck: $(STAMP)
+	$(VENV)/bin/mypy
+
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
+	@mkdir -p $(DAGSTER_HOME)
+	cp dagster.yaml $@
+
+unit: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
+	$(VENV)/bin/pytest -q
+
+test: lint typecheck unit
+
+demo: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
+	$(VENV)/bin/vab demo
+
+sandbox: $(STAMP)
+	$(VENV)/bin/vab sandbox serve
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

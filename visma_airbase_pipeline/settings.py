@@ -1,0 +1,62 @@
+"""Every knob of the connector, read from ``VAB_*`` environment variables (and ``.env``).
+
+Secrets have no defaults here: they come from the environment or the encrypted vault, never
+from code. Non-secret defaults point at the local sandboxes so a fresh clone runs end to end.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SANDBOX_HOST = "127.0.0.1"
+SANDBOX_VISMA_PORT = 8701
+SANDBOX_AIRBASE_PORT = 8702
+
+
+def dagster_home() -> Path:
+    """Where the vault and the default SQLite ledger live: ``$DAGSTER_HOME`` or ``.dagster_home``."""
+    return Path(os.environ.get("DAGSTER_HOME") or Path.cwd() / ".dagster_home")
+
+
+class Settings(BaseSettings):
+    """Connector settings; environment variables override the vault for CI and containers."""
+
+    model_config = SettingsConfigDict(env_prefix="VAB_", env_file=".env", extra="ignore")
+
+    visma_base_url: str = f"http://{SANDBOX_HOST}:{SANDBOX_VISMA_PORT}"
+    visma_token_url: str = f"http://{SANDBOX_HOST}:{SANDBOX_VISMA_PORT}/connect/token"
+    visma_client_id: str | None = None
+    visma_client_secret: SecretStr | None = Field(default=None, repr=False)
+    visma_tenant_id: str | None = None
+    visma_company_id: str | None = None
+    visma_use_legacy_path: bool = False
+    visma_page_size: int = 500
+    visma_scope: str = (
+        "vismanet_erp_service_api:read vismanet_erp_service_api:create "
+        "vismanet_erp_service_api:update vismanet_erp_service_api:delete"
+    )
+
+    airbase_base_url: str = f"http://{SANDBOX_HOST}:{SANDBOX_AIRBASE_PORT}"
+    airbase_token: SecretStr | None = Field(default=None, repr=False)
+    airbase_auth_scheme: str = "Token"
+    airbase_page_size: int = 250
+
+    visma_webhook_secret: SecretStr | None = Field(default=None, repr=False)
+    airbase_webhook_secret: SecretStr | None = Field(default=None, repr=False)
+
+    ledger_url: str | None = None
+    master_key: SecretStr | None = Field(default=None, repr=False)
+
+    connect_timeout_s: float = 10.0
+    read_timeout_s: float = 60.0
+    max_attempts: int = 5
+    max_retry_time_s: float = 300.0
+
+
+def load_settings() -> Settings:
+    """Fresh settings from the current environment (tests change it between calls)."""
+    return Settings()
