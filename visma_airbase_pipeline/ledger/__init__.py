@@ -1,0 +1,13 @@
+"""The connector's state store: crosswalk, transitions, quarantine and cursors (DESIGN.md section 5)."""
+
+from visma_airbase_pipeline.ledger.engine import default_ledger_url, make_engine
+from visma_airbase_pipeline.ledger.store import CrosswalkRow, LedgerStore, QuarantineItem, Transition
+
+__all__ = [
+    "CrosswalkRow",
+    "LedgerStore",
+    "QuarantineItem",
+    "Transition",
+    "default_ledger_url",
+    "make_engine",
+]

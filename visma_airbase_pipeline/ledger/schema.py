@@ -1,0 +1,80 @@
+"""One schema for SQLite and PostgreSQL, created on first use."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+#: (kind, visma_id) <-> airbase_id, with the hash of the last payload written and the last ETag seen.
+crosswalk = Table(
+    "crosswalk",
+    metadata,
+    Column("kind", String(40), primary_key=True),
+    Column("visma_id", String(120), primary_key=True),
+    Column("airbase_id", String(64), nullable=True),
+    Column("content_hash", String(64), nullable=True),
+    Column("etag", String(120), nullable=True),
+    Column("source_modified", String(40), nullable=True),
+    Column("state", String(40), nullable=False, default="synced"),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("kind", "airbase_id", name="uq_crosswalk_airbase"),
+)
+
+#: One row per record state change; the audit trail behind every materialization.
+transitions = Table(
+    "transitions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(40), nullable=False),
+    Column("visma_id", String(120), nullable=True),
+    Column("airbase_id", String(64), nullable=True),
+    Column("from_state", String(40), nullable=True),
+    Column("to_state", String(40), nullable=False),
+    Column("run_id", String(64), nullable=True),
+    Column("partition", String(40), nullable=True),
+    Column("reason", Text, nullable=True),
+    Column("old_hash", String(64), nullable=True),
+    Column("new_hash", String(64), nullable=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index("ix_transitions_record", "kind", "visma_id"),
+    Index("ix_transitions_run", "run_id"),
+)
+
+#: Records or events that failed validation, kept whole for replay.
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(40), nullable=False),
+    Column("record_key", String(160), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("error", Text, nullable=False),
+    Column("run_id", String(64), nullable=True),
+    Column("partition", String(40), nullable=True),
+    Column("first_seen", DateTime(timezone=True), nullable=False),
+    Column("last_seen", DateTime(timezone=True), nullable=False),
+    Column("attempts", Integer, nullable=False, default=1),
+    Column("resolved_at", DateTime(timezone=True), nullable=True),
+    Column("replayed_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("kind", "record_key", name="uq_quarantine_record"),
+)
+
+#: Per-asset high-water marks and sensor cursors.
+cursors = Table(
+    "cursors",
+    metadata,
+    Column("name", String(120), primary_key=True),
+    Column("value", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
