@@ -10,12 +10,14 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import uvicorn
 from starlette.applications import Starlette
 
-from visma_airbase_pipeline.sandbox.airbase.app import AirbaseSandbox
-from visma_airbase_pipeline.sandbox.visma.app import VismaSandbox
+if TYPE_CHECKING:
+    from visma_airbase_pipeline.sandbox.airbase.app import AirbaseSandbox
+    from visma_airbase_pipeline.sandbox.visma.app import VismaSandbox
 
 
 @dataclass
@@ -83,6 +85,10 @@ class RunningSandboxes:
 @contextlib.contextmanager
 def running_sandboxes(options: SandboxOptions | None = None) -> Iterator[RunningSandboxes]:
     """Start both sandboxes (port 0 = any free port), yield their URLs, and stop them afterwards."""
+    # Imported here so one sandbox's tests can serve it alone (with _bind/_ThreadedServer).
+    from visma_airbase_pipeline.sandbox.airbase.app import AirbaseSandbox
+    from visma_airbase_pipeline.sandbox.visma.app import VismaSandbox
+
     options = options or SandboxOptions()
     visma = VismaSandbox(
         seed=options.seed,

@@ -1,0 +1,1 @@
+"""The Airbase sandbox: a faithful local server of the Airbase accounting API (``api/airbase.md``)."""
