@@ -20,7 +20,7 @@ def store(request, tmp_path):
     yield ledger
     if request.param == "postgres":
         with ledger.engine.begin() as conn:
-            for table in ("crosswalk", "transitions", "quarantine", "cursors"):
+            for table in ("crosswalk", "transitions", "quarantine", "cursors", "snapshots"):
                 conn.execute(text(f"DELETE FROM {table}"))
     ledger.close()
 
@@ -96,3 +96,31 @@ def test_default_url_lives_in_dagster_home(dagster_home):
     with store.engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
     store.close()
+
+
+def test_snapshots_replace_stream_by_day_and_report_hashes(store):
+    from visma_airbase_pipeline.ledger import Snapshot
+
+    with store.transaction() as tx:
+        tx.save_snapshots(
+            [
+                Snapshot(
+                    "invoice",
+                    f"Invoice/{n:06d}",
+                    f"2026-11-0{1 + n % 3}",
+                    {"amount": Decimal(f"{n}.50")},
+                    f"h{n}",
+                )
+                for n in range(1100)
+            ]
+        )
+    with store.transaction() as tx:
+        tx.save_snapshots(
+            [Snapshot("invoice", "Invoice/000001", "2026-11-03", {"amount": Decimal("9.99")}, "new")]
+        )
+    day_one = list(store.snapshots("invoice", first_day="2026-11-01", last_day="2026-11-01"))
+    assert len(day_one) == 367 and all(s.day == "2026-11-01" for s in day_one)
+    (changed,) = store.snapshots("invoice", visma_ids=["Invoice/000001"])
+    assert changed.payload == {"amount": Decimal("9.99")} and changed.day == "2026-11-03"
+    hashes = store.source_hashes("invoice", ["Invoice/000001", "Invoice/000002", "Invoice/999999"])
+    assert hashes == {"Invoice/000001": "new", "Invoice/000002": "h2"}

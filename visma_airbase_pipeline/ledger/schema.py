@@ -70,6 +70,22 @@ quarantine = Table(
     UniqueConstraint("kind", "record_key", name="uq_quarantine_record"),
 )
 
+#: The last version of each Visma record pulled, as read (the hand-over from visma/* to airbase/*
+#: assets, so a record read once is not read again to be written).
+snapshots = Table(
+    "snapshots",
+    metadata,
+    Column("kind", String(40), primary_key=True),
+    Column("visma_id", String(120), primary_key=True),
+    Column("day", String(10), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("source_hash", String(64), nullable=False),
+    Column("source_modified", String(40), nullable=True),
+    Column("run_id", String(64), nullable=True),
+    Column("pulled_at", DateTime(timezone=True), nullable=False),
+    Index("ix_snapshots_day", "kind", "day"),
+)
+
 #: Per-asset high-water marks and sensor cursors.
 cursors = Table(
     "cursors",

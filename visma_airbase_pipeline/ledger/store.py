@@ -16,7 +16,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from visma_airbase_pipeline.ledger import schema
+from visma_airbase_pipeline.ledger import snapshots as _snapshots
 from visma_airbase_pipeline.ledger.engine import default_ledger_url, make_engine
+from visma_airbase_pipeline.ledger.snapshots import Snapshot
 
 _CHUNK = 500
 
@@ -182,6 +184,10 @@ class LedgerWriter:
             total += result.rowcount or 0
         return total
 
+    def save_snapshots(self, items: list[Snapshot]) -> None:
+        """Keep the pulled version of these Visma records."""
+        _snapshots.save_snapshots(self.conn, items)
+
     def set_cursor(self, name: str, value: str) -> None:
         """Move a named cursor (high-water mark or sensor cursor)."""
         statement = self._insert(schema.cursors).values(name=name, value=value, updated_at=_now())
@@ -281,6 +287,23 @@ class LedgerStore:
                 values[name] = _aware(values[name])
             items.append(QuarantineItem(**values))
         return items
+
+    def source_hashes(self, kind: str, visma_ids: Iterable[str]) -> dict[str, str]:
+        """The stored source hash of each pulled record, by Visma id."""
+        return _snapshots.source_hashes(self.engine, kind, visma_ids)
+
+    def snapshots(
+        self,
+        kind: str,
+        *,
+        first_day: str | None = None,
+        last_day: str | None = None,
+        visma_ids: Iterable[str] | None = None,
+    ) -> Iterator[Snapshot]:
+        """Pulled records of a kind, by the day of their change or by id, streamed."""
+        return _snapshots.iter_snapshots(
+            self.engine, kind, first_day=first_day, last_day=last_day, visma_ids=visma_ids
+        )
 
     def cursor(self, name: str) -> str | None:
         """The value of a named cursor, or None before its first move."""
