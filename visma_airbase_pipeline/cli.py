@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from visma_airbase_pipeline.settings import SANDBOX_AIRBASE_PORT, SANDBOX_HOST, SANDBOX_VISMA_PORT
 
 
-def _sandbox_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _sandbox_parser(commands: argparse._SubParsersAction) -> None:
     sandbox = commands.add_parser("sandbox", help="the local Visma and Airbase sandboxes")
     actions = sandbox.add_subparsers(dest="action", required=True)
     serve = actions.add_parser("serve", help="serve both sandboxes until interrupted")

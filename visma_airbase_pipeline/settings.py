@@ -55,6 +55,15 @@ class Settings(BaseSettings):
     read_timeout_s: float = 60.0
     max_attempts: int = 5
     max_retry_time_s: float = 300.0
+    # Transport tuning (clients, issue 4): backoff 1-2-4-8-16 s + jitter, Retry-After capped,
+    # pacing keeps a 5 % reserve of the rate budget; Visma tokens renewed 5 min before expiry.
+    backoff_base_s: float = 1.0
+    backoff_cap_s: float = 30.0
+    backoff_jitter_s: float = 1.0
+    retry_after_cap_s: float = 120.0
+    rate_limit_reserve: float = 0.05
+    visma_token_refresh_margin_s: float = 300.0
+    visma_delta_overlap_s: float = 600.0
 
 
 def load_settings() -> Settings:

@@ -1,0 +1,27 @@
+"""Shared HTTP transport of both clients: session, timeouts, retry policy, rate pacer, call ledger."""
+
+from visma_airbase_pipeline.transport.callstats import CallStats
+from visma_airbase_pipeline.transport.http import (
+    Transport,
+    TransportConfig,
+    decode_json,
+    encode_query,
+    expand,
+)
+from visma_airbase_pipeline.transport.pacing import RatePacer
+from visma_airbase_pipeline.transport.redaction import Scrubber, safe_path
+from visma_airbase_pipeline.transport.retry import RetryConfig, parse_retry_after
+
+__all__ = [
+    "CallStats",
+    "RatePacer",
+    "RetryConfig",
+    "Scrubber",
+    "Transport",
+    "TransportConfig",
+    "decode_json",
+    "encode_query",
+    "expand",
+    "parse_retry_after",
+    "safe_path",
+]
