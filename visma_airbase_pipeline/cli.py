@@ -1,19 +1,22 @@
-"""``vab``: the operator's command line (sandboxes, credentials, ping, demo)."""
+"""``vab``: the operator's command line. Parses arguments and hands each command to its module."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-import time
 from collections.abc import Sequence
 
 from visma_airbase_pipeline.settings import SANDBOX_AIRBASE_PORT, SANDBOX_HOST, SANDBOX_VISMA_PORT
 
 
-def _sandbox_parser(commands: argparse._SubParsersAction) -> None:
+def build_parser() -> argparse.ArgumentParser:
+    """The whole ``vab`` command tree."""
+    parser = argparse.ArgumentParser(prog="vab", description="Visma.net ERP <-> Airbase connector")
+    commands = parser.add_subparsers(dest="command", required=True)
+
     sandbox = commands.add_parser("sandbox", help="the local Visma and Airbase sandboxes")
-    actions = sandbox.add_subparsers(dest="action", required=True)
-    serve = actions.add_parser("serve", help="serve both sandboxes until interrupted")
+    sandbox_actions = sandbox.add_subparsers(dest="action", required=True)
+    serve = sandbox_actions.add_parser("serve", help="serve both sandboxes until interrupted")
     serve.add_argument("--host", default=SANDBOX_HOST)
     serve.add_argument("--visma-port", type=int, default=SANDBOX_VISMA_PORT)
     serve.add_argument("--airbase-port", type=int, default=SANDBOX_AIRBASE_PORT)
@@ -23,63 +26,18 @@ def _sandbox_parser(commands: argparse._SubParsersAction) -> None:
     serve.add_argument("--visma-webhook-url", default=None)
     serve.add_argument("--airbase-webhook-url", default=None)
 
+    credentials = commands.add_parser("credentials", help="the encrypted credentials vault")
+    credential_actions = credentials.add_subparsers(dest="action", required=True)
+    store = credential_actions.add_parser("set", help="prompt for credentials (secrets without echo)")
+    store.add_argument("--field", action="append", help="only this field (repeatable)")
+    credential_actions.add_parser("show", help="show stored credentials, secrets redacted")
+    rotate = credential_actions.add_parser("rotate-key", help="re-encrypt the vault under a new key")
+    rotate.add_argument("--new-key", default=None, help="the new Fernet key (generated if omitted)")
+    credential_actions.add_parser("generate-key", help="print a new Fernet key for VAB_MASTER_KEY")
 
-def _print_rows(rows: list[tuple[str, str]]) -> None:
-    width = max(len(label) for label, _ in rows)
-    for label, value in rows:
-        print(f"  {label.ljust(width)}  {value}")
+    check = commands.add_parser("ping", help="check both configured systems end to end")
+    check.add_argument("--timeout", type=float, default=None, help="seconds per call")
 
-
-def cmd_sandbox_serve(args: argparse.Namespace) -> int:
-    """Serve both sandboxes in the foreground, printing their base URLs."""
-    from visma_airbase_pipeline.sandbox.server import SandboxOptions, running_sandboxes
-
-    options = SandboxOptions(
-        host=args.host,
-        visma_port=args.visma_port,
-        airbase_port=args.airbase_port,
-        seed=args.seed,
-        invoices=args.invoices,
-        token_ttl=args.token_ttl,
-        visma_webhook_url=args.visma_webhook_url,
-        airbase_webhook_url=args.airbase_webhook_url,
-    )
-    try:
-        with running_sandboxes(options) as running:
-            print(f"Visma sandbox:   {running.visma_url}", flush=True)
-            print(f"Airbase sandbox: {running.airbase_url}", flush=True)
-            print("Press Ctrl+C to stop.", flush=True)
-            while True:
-                time.sleep(3600)
-    except KeyboardInterrupt:
-        print("Stopped.")
-        return 0
-    except OSError as exc:
-        print(f"Could not start the sandboxes: {exc}", file=sys.stderr)
-        return 2
-
-
-def cmd_demo(args: argparse.Namespace) -> int:
-    """Start the sandboxes on free ports, show what the seeded company holds, and stop them."""
-    from visma_airbase_pipeline.sandbox.server import SandboxOptions, running_sandboxes
-    from visma_airbase_pipeline.sandbox.summary import summarize
-
-    started = time.monotonic()
-    options = SandboxOptions(visma_port=0, airbase_port=0, seed=args.seed, invoices=args.invoices)
-    with running_sandboxes(options) as running:
-        print(f"Visma sandbox   {running.visma_url}")
-        print(f"Airbase sandbox {running.airbase_url}")
-        print("Seeded company (Nordic Trade AB, SEK):")
-        _print_rows(summarize(running.visma_url, running.airbase_url))
-    print(f"Done in {time.monotonic() - started:.1f}s.")
-    return 0
-
-
-def build_parser() -> argparse.ArgumentParser:
-    """The whole ``vab`` command tree."""
-    parser = argparse.ArgumentParser(prog="vab", description="Visma.net ERP <-> Airbase connector")
-    commands = parser.add_subparsers(dest="command", required=True)
-    _sandbox_parser(commands)
     demo = commands.add_parser("demo", help="run the demo against fresh sandboxes")
     demo.add_argument("--seed", type=int, default=42)
     demo.add_argument("--invoices", type=int, default=500)
@@ -89,11 +47,23 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``vab`` console script."""
     args = build_parser().parse_args(argv)
-    if args.command == "sandbox" and args.action == "serve":
-        return cmd_sandbox_serve(args)
+    if args.command == "sandbox":
+        from visma_airbase_pipeline.commands import sandbox
+
+        return sandbox.serve(args)
+    if args.command == "credentials":
+        from visma_airbase_pipeline.commands import credentials
+
+        return credentials.run(args)
+    if args.command == "ping":
+        from visma_airbase_pipeline.commands import ping
+
+        return ping.run(args)
     if args.command == "demo":
-        return cmd_demo(args)
-    return 2
+        from visma_airbase_pipeline.commands import demo
+
+        return demo.run(args)
+    raise AssertionError(f"unhandled command {args.command}")
 
 
 if __name__ == "__main__":

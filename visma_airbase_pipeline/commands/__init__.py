@@ -1,0 +1,1 @@
+"""The ``vab`` subcommands, one module each; ``cli.py`` only parses and dispatches."""
