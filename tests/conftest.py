@@ -75,3 +75,30 @@ def dagster_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     home.mkdir()
     monkeypatch.setenv("DAGSTER_HOME", str(home))
     return home
+
+
+@pytest.fixture(scope="session")
+def sandboxes():
+    """Both sandboxes on free loopback ports for the whole session (reset by ``sandbox_env``)."""
+    from visma_airbase_pipeline.sandbox.server import SandboxOptions, running_sandboxes
+
+    with running_sandboxes(SandboxOptions(visma_port=0, airbase_port=0, invoices=300)) as running:
+        yield running
+
+
+@pytest.fixture
+def sandbox_env(sandboxes, dagster_home, monkeypatch):
+    """Freshly reset sandboxes, and the ``VAB_*`` environment pointing the connector at them."""
+    import requests
+
+    from visma_airbase_pipeline.sandbox.environment import sandbox_environment
+
+    for url in (sandboxes.visma_url, sandboxes.airbase_url):
+        requests.post(
+            f"{url}/_sandbox/reset", json={"seed": 42, "invoices": 300}, timeout=60
+        ).raise_for_status()
+        requests.delete(f"{url}/_sandbox/faults", timeout=10).raise_for_status()
+    for name, value in sandbox_environment(sandboxes.visma_url, sandboxes.airbase_url).items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("VAB_LEDGER_URL", raising=False)
+    return sandboxes

@@ -29,6 +29,8 @@ class BillReferences:
     accounts: set[str] = field(default_factory=set)
     cost_centers: set[str] = field(default_factory=set)
     currencies: set[str] = field(default_factory=set)
+    #: Orders already in Airbase; a bill links only to those (None: link without checking).
+    purchase_orders: set[str] | None = None
 
 
 def bill_reference_id(document_type: str, reference_number: str) -> str:
@@ -95,10 +97,13 @@ def invoice_to_bill(invoice: SupplierInvoice, refs: BillReferences, company: Com
         )
 
     po_numbers = {
-        str(line.model_extra.get("poNumber"))
+        str(line.model_extra["poNumber"])
         for line in invoice.invoice_lines
         if line.model_extra and line.model_extra.get("poNumber")
     }
+    po_number = po_numbers.pop() if len(po_numbers) == 1 else None
+    if po_number is not None and refs.purchase_orders is not None and po_number not in refs.purchase_orders:
+        po_number = None
     return {
         "erp_reference_id": bill_reference_id(doc_type, number),
         "invoice_number": invoice.supplier_reference or number,
@@ -110,7 +115,7 @@ def invoice_to_bill(invoice: SupplierInvoice, refs: BillReferences, company: Com
         "due_date": due.isoformat(),
         "total_amount": money_str(sign * amount, currency),
         "memo": invoice.description or "",
-        "erp_purchase_order_reference_id": po_numbers.pop() if len(po_numbers) == 1 else None,
+        "erp_purchase_order_reference_id": po_number,
         "lines": lines,
     }
 

@@ -11,5 +11,7 @@ import simplejson
 
 def content_hash(payload: Mapping[str, Any]) -> str:
     """SHA-256 of the canonical JSON (sorted keys, Decimals exact), stable across runs and machines."""
-    canonical = simplejson.dumps(payload, use_decimal=True, sort_keys=True, separators=(",", ":"))
+    canonical = simplejson.dumps(
+        payload, use_decimal=True, sort_keys=True, separators=(",", ":"), default=str
+    )
     return hashlib.sha256(canonical.encode()).hexdigest()

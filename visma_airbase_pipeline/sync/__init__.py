@@ -1,0 +1,1 @@
+"""Sync steps: each asset calls one function here (Dagster-free; tested against the sandboxes)."""

@@ -1,0 +1,97 @@
+"""Supplier invoices -> Airbase bills, for a window of days (a partition or a backfilled range)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from visma_airbase_pipeline.airbase.client import AirbaseClient
+from visma_airbase_pipeline.ledger import LedgerStore
+from visma_airbase_pipeline.mapping import MappingError, Skip
+from visma_airbase_pipeline.mapping.bills import BillReferences, bill_reference_id, invoice_to_bill
+from visma_airbase_pipeline.sync.context import RunContext, Window
+from visma_airbase_pipeline.sync.pull import pull
+from visma_airbase_pipeline.sync.purchase_orders import ORDER
+from visma_airbase_pipeline.sync.push import Candidate, push, quarantine
+from visma_airbase_pipeline.sync.reference import COST_CENTER, GL_ACCOUNT
+from visma_airbase_pipeline.sync.report import SyncReport
+from visma_airbase_pipeline.sync.vendors import SUPPLIER, pull_suppliers_by_number, push_vendors
+from visma_airbase_pipeline.visma.client import VismaClient
+from visma_airbase_pipeline.visma.documents import SupplierInvoice
+
+INVOICE = "supplier_invoice"
+BILL = "bill"
+
+
+def invoice_key(invoice: SupplierInvoice) -> str | None:
+    """``Invoice/000123``: the id of an AP document across types, and its bill's ERP id."""
+    if not invoice.document_type or not invoice.reference_number:
+        return None
+    return bill_reference_id(invoice.document_type, invoice.reference_number)
+
+
+def pull_supplier_invoices(
+    visma: VismaClient, store: LedgerStore, ctx: RunContext, window: Window
+) -> SyncReport:
+    """One delta read over the window (plus overlap); changed documents become snapshots."""
+    report = SyncReport("visma/supplier_invoices", window=window.label())
+    records = visma.iter_supplier_invoices(since=window.pull_since, until=window.end)
+    pull(INVOICE, records, invoice_key, store, ctx, report, floor_day=window.first_day)
+    return report
+
+
+def bill_references(store: LedgerStore) -> BillReferences:
+    """What Airbase holds now, by ERP id, per the ledger: vendors, active accounts and tags, orders."""
+    linked = {
+        kind: {k for k, row in store.crosswalk(kind).items() if row.airbase_id}
+        for kind in (SUPPLIER, GL_ACCOUNT, COST_CENTER, ORDER)
+    }
+    active_accounts = {s.visma_id for s in store.snapshots(GL_ACCOUNT) if s.payload.get("active", True)}
+    active_centres = {s.visma_id for s in store.snapshots(COST_CENTER) if s.payload.get("active", True)}
+    return BillReferences(
+        vendors=linked[SUPPLIER],
+        accounts=linked[GL_ACCOUNT] & active_accounts,
+        cost_centers=linked[COST_CENTER] & active_centres,
+        purchase_orders=linked[ORDER],
+    )
+
+
+def push_bills(
+    airbase: AirbaseClient, visma: VismaClient, store: LedgerStore, ctx: RunContext, window: Window
+) -> SyncReport:
+    """Bills for the documents whose last change falls in the window; missing vendors first."""
+    report = SyncReport("airbase/bills", window=window.label())
+    invoices = [
+        (snap, SupplierInvoice.model_validate(snap.payload))
+        for snap in store.snapshots(INVOICE, first_day=window.first_day, last_day=window.last_day)
+    ]
+    refs = bill_references(store)
+    missing = {i.supplier.number for _, i in invoices if i.supplier and i.supplier.number} - refs.vendors
+    if missing:
+        pull_suppliers_by_number(visma, sorted(missing), store, ctx, SyncReport("visma/suppliers"))
+        vendors = push_vendors(airbase, visma, store, ctx, only=missing)
+        report.notes.append(f"{vendors.created} vendors created first for invoices naming new suppliers")
+        report.transitions.extend(vendors.transitions)
+        refs = bill_references(store)
+    candidates = []
+    for snap, invoice in invoices:
+        report.read += 1
+        try:
+            payload = invoice_to_bill(invoice, refs, ctx.company)
+        except Skip as skip:
+            report.skipped[skip.reason] += 1
+            continue
+        except MappingError as error:
+            quarantine(BILL, snap.visma_id, snap.payload, error.reason, store, ctx, report)
+            continue
+        candidates.append(Candidate(snap.visma_id, payload, snap.source_modified, source=invoice))
+        currency = payload["erp_currency_reference_id"]
+        report.add_sum(report.source_sums, currency, Decimal(payload["total_amount"]))
+
+    push(BILL, candidates, airbase.upsert_bills, store, ctx, report)
+    for candidate in candidates:  # written now or unchanged since written: in Airbase either way
+        if candidate.visma_id not in report.quarantined:
+            payload = candidate.payload
+            report.add_sum(
+                report.target_sums, payload["erp_currency_reference_id"], Decimal(payload["total_amount"])
+            )
+    return report
