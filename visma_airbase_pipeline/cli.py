@@ -38,6 +38,11 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("ping", help="check both configured systems end to end")
     check.add_argument("--timeout", type=float, default=None, help="seconds per call")
 
+    sync = commands.add_parser("sync", help="sync reference data and the given UTC days now")
+    from visma_airbase_pipeline.commands.sync import add_arguments
+
+    add_arguments(sync)
+
     demo = commands.add_parser("demo", help="run the demo against fresh sandboxes")
     demo.add_argument("--seed", type=int, default=42)
     demo.add_argument("--invoices", type=int, default=500)
@@ -59,6 +64,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from visma_airbase_pipeline.commands import ping
 
         return ping.run(args)
+    if args.command == "sync":
+        from visma_airbase_pipeline.commands import sync
+
+        return sync.run(args)
     if args.command == "demo":
         from visma_airbase_pipeline.commands import demo
 

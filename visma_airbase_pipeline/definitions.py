@@ -1,5 +1,13 @@
-"""The one Dagster ``Definitions`` object of the project (assets arrive with the sync issue)."""
+"""The one Dagster ``Definitions`` object of the project: a plain list, no logic."""
 
 import dagster as dg
 
-defs = dg.Definitions()
+from visma_airbase_pipeline.defs import checks
+from visma_airbase_pipeline.defs.assets import airbase, visma
+from visma_airbase_pipeline.defs.resources import AirbaseResource, LedgerResource, VismaResource
+
+defs = dg.Definitions(
+    assets=dg.load_assets_from_modules([visma, airbase]),
+    asset_checks=dg.load_asset_checks_from_modules([checks]),
+    resources={"visma": VismaResource(), "airbase": AirbaseResource(), "ledger": LedgerResource()},
+)

@@ -48,7 +48,9 @@ class Settings(BaseSettings):
     visma_webhook_secret: SecretStr | None = Field(default=None, repr=False)
     airbase_webhook_secret: SecretStr | None = Field(default=None, repr=False)
 
-    ledger_url: str | None = None
+    ledger_url: str | None = Field(default=None, repr=False)
+    #: First day of the daily partitions of the inbound assets (UTC).
+    partition_start: str = "2026-01-01"
     master_key: SecretStr | None = Field(default=None, repr=False)
 
     connect_timeout_s: float = 10.0

@@ -17,6 +17,7 @@ from pydantic import Field
 
 from visma_airbase_pipeline.airbase import AirbaseClient
 from visma_airbase_pipeline.credentials import resolve_credentials
+from visma_airbase_pipeline.ledger import LedgerStore
 from visma_airbase_pipeline.settings import load_settings
 from visma_airbase_pipeline.visma import VismaClient
 
@@ -64,3 +65,17 @@ class AirbaseResource(dg.ConfigurableResource):
         options = _overrides(base_url=self.base_url, page_size=self.page_size)
         with AirbaseClient.from_credentials(credentials, settings, **options) as client:
             yield client
+
+
+class LedgerResource(dg.ConfigurableResource):
+    """The connector's state store. Its URL (which may hold a password) comes from ``VAB_LEDGER_URL``
+    at run time, never from run config; unset, a SQLite file beside the Dagster instance."""
+
+    @contextmanager
+    def get_store(self) -> Iterator[LedgerStore]:
+        """An open store for one step; its connections are released on exit."""
+        store = LedgerStore(load_settings().ledger_url)
+        try:
+            yield store
+        finally:
+            store.close()

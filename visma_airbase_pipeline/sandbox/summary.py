@@ -47,7 +47,10 @@ def summarize(visma_url: str, airbase_url: str) -> list[tuple[str, str]]:
         ("Visma purchase receipts", f"{len(receipts)} ({_counts(receipts, 'status')})"),
         ("Visma GL accounts", f"{len(accounts)} ({_counts(accounts, 'type')})"),
         ("Visma cost centres", str(len(subaccounts))),
-        ("Airbase vendors", f"{len(vendors)} (created in Airbase, no ERP id yet)"),
+        (
+            "Airbase vendors",
+            f"{len(vendors)} ({sum(1 for v in vendors if not v.get('erp_reference_id'))} without ERP id)",
+        ),
         ("Airbase bills", str(len(bills))),
         ("Airbase ledger entries", f"{len(entries)} ({_counts(entries, 'type')})"),
     ]

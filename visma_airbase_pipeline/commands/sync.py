@@ -1,0 +1,63 @@
+"""``vab sync``: materialize the reference and inbound assets for some UTC days, in this process."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, date, datetime
+
+from visma_airbase_pipeline.defs.inprocess import SyncOutcome, run_sync
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--date D`` or ``--from D --to D`` (both ends inclusive, UTC days); default: today."""
+    parser.add_argument("--date", type=_day, default=None, help="one UTC day (default: today)")
+    parser.add_argument("--from", dest="first", type=_day, default=None, help="first UTC day")
+    parser.add_argument("--to", dest="last", type=_day, default=None, help="last UTC day (inclusive)")
+
+
+def print_outcome(outcome: SyncOutcome) -> None:
+    """A table of what each asset did, the checks, and the API calls spent."""
+    columns = ("read", "changed", "created", "updated", "unchanged", "skipped", "quarant.")
+    print(f"  {'asset':26}" + "".join(f"{name:>10}" for name in columns))
+    for asset in outcome.assets:
+        c = asset.counts
+        values = [c["read"], c["changed"], c["created"] + c["linked"], c["updated"], c["unchanged"]]
+        values += [c["skipped"], c["quarantined"]]
+        print(f"  {asset.key:26}" + "".join(f"{value:>10}" for value in values))
+    for asset in outcome.assets:
+        if asset.sums_visma:
+            print(f"  {asset.key} sums  Visma {asset.sums_visma}  Airbase {asset.sums_airbase}")
+    calls = {"visma": 0, "airbase": 0}
+    for asset in outcome.assets:
+        for system, count in asset.api_calls.items():
+            calls[system] += count
+    print(f"  API calls: Visma {calls['visma']}, Airbase {calls['airbase']}")
+    for name, passed in sorted(outcome.checks.items()):
+        print(f"  check {name}: {'passed' if passed else 'FAILED'}")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Exit 0 only when every asset and every blocking check succeeded."""
+    today = datetime.now(UTC).date()
+    if args.date and (args.first or args.last):
+        print("Give either --date or --from/--to, not both.", file=sys.stderr)
+        return 2
+    first = args.date or args.first or args.last or today
+    last = args.date or args.last or args.first or today
+    if last < first:
+        print(f"--to {last} is before --from {first}.", file=sys.stderr)
+        return 2
+    print(f"Syncing {first}..{last} (UTC days) ...", flush=True)
+    outcome = run_sync(first, last, on_step=lambda key: print(f"  done: {key}", flush=True))
+    print_outcome(outcome)
+    ok = outcome.success and all(outcome.checks.values())
+    print("Sync succeeded." if ok else "Sync FAILED: see the Dagster event log above.")
+    return 0 if ok else 1

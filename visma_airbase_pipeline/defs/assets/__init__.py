@@ -1,0 +1,1 @@
+"""The connector's assets: ``visma/*`` pull from Visma, ``airbase/*`` write to Airbase."""

@@ -1,0 +1,1 @@
+"""The ERP resources, one module per group; each exposes ``ROUTES: list[ApiRoute]``."""
