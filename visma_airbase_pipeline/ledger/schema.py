@@ -86,6 +86,23 @@ snapshots = Table(
     Index("ix_snapshots_day", "kind", "day"),
 )
 
+#: Write-ahead intent per Airbase payment: pending -> posted (Visma number) -> released -> acknowledged.
+payment_journal = Table(
+    "payment_journal",
+    metadata,
+    Column("airbase_payment_id", String(64), primary_key=True),
+    Column("state", String(20), nullable=False),
+    Column("visma_payment_nbr", String(40), nullable=True),
+    Column("supplier", String(40), nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("amount", String(40), nullable=False),
+    Column("invoices", Text, nullable=False),
+    Column("run_id", String(64), nullable=True),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
 #: Per-asset high-water marks and sensor cursors.
 cursors = Table(
     "cursors",

@@ -9,6 +9,9 @@ from visma_airbase_pipeline.mapping.reference import Company
 
 #: Partition D pulls [D - overlap, D + 1): Visma's naive timestamps and clock skew make the edge fuzzy.
 DELTA_OVERLAP = timedelta(minutes=10)
+#: Attempts at a Visma create that is not idempotent when its answer is lost (5xx, timeout): the
+#: record is looked up again before each further attempt, never posted blind.
+CREATE_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from visma_airbase_pipeline.airbase.client import AirbaseClient
+from visma_airbase_pipeline.errors import ServerError, TransportError
 from visma_airbase_pipeline.ledger import CrosswalkRow, LedgerStore, Transition
 from visma_airbase_pipeline.mapping import MappingError
 from visma_airbase_pipeline.mapping.reference import (
@@ -13,7 +14,7 @@ from visma_airbase_pipeline.mapping.reference import (
     segment_value_to_tag,
     tag_to_segment_insert,
 )
-from visma_airbase_pipeline.sync.context import RunContext
+from visma_airbase_pipeline.sync.context import CREATE_ATTEMPTS, RunContext
 from visma_airbase_pipeline.sync.pull import pull
 from visma_airbase_pipeline.sync.push import Candidate, push, quarantine
 from visma_airbase_pipeline.sync.report import SyncReport
@@ -101,11 +102,7 @@ def _link_airbase_born_tags(
     if not born:
         return 0
     linked = 0
-    dimension = visma.get_dimension(ctx.company.cost_center_dimension)
-    existing: dict[str, str] = {}
-    for segment in dimension.segments if dimension else []:
-        if segment.segment_id == ctx.company.cost_center_segment:
-            existing.update({v.value_id: (v.description or "") for v in segment.segment_values if v.value_id})
+    existing = _cost_centre_names(visma, ctx)
     for tag in born:
         name = (tag.name or "").strip()
         try:
@@ -114,13 +111,7 @@ def _link_airbase_born_tags(
             code = next((c for c, d in existing.items() if d == name and name), None)
             created = code is None
             if code is None:
-                code = next_segment_value(set(existing))
-                visma.put_dimension_segment_values(
-                    ctx.company.cost_center_dimension,
-                    ctx.company.cost_center_segment,
-                    [tag_to_segment_insert(code, name)],
-                )
-                existing[code] = name
+                code = _insert_cost_centre(visma, ctx, existing, name)
         except MappingError as error:
             quarantine(
                 COST_CENTER, f"airbase:{tag.airbase_id}", tag.model_dump(), error.reason, store, ctx, report
@@ -156,3 +147,42 @@ def _link_airbase_born_tags(
         report.transitions.append(transition)
         linked += 1
     return linked
+
+
+def _cost_centre_names(visma: VismaClient, ctx: RunContext) -> dict[str, str]:
+    """Visma's cost-centre values now: code -> description."""
+    dimension = visma.get_dimension(ctx.company.cost_center_dimension)
+    names: dict[str, str] = {}
+    for segment in dimension.segments if dimension else []:
+        if segment.segment_id == ctx.company.cost_center_segment:
+            names.update({v.value_id: (v.description or "") for v in segment.segment_values if v.value_id})
+    return names
+
+
+def _insert_cost_centre(visma: VismaClient, ctx: RunContext, existing: dict[str, str], name: str) -> str:
+    """Insert a new cost-centre value named ``name`` and return its code (``existing`` kept current).
+
+    An insert that got no answer (5xx, timeout) may or may not have been stored, so it is never
+    replayed blind: the dimension is read again, and a value of that name found there is the one.
+    """
+    attempt = 1
+    while True:
+        code = next_segment_value(set(existing))
+        try:
+            visma.put_dimension_segment_values(
+                ctx.company.cost_center_dimension,
+                ctx.company.cost_center_segment,
+                [tag_to_segment_insert(code, name)],
+            )
+        except (ServerError, TransportError):
+            if attempt >= CREATE_ATTEMPTS:
+                raise
+            attempt += 1
+            existing.clear()
+            existing.update(_cost_centre_names(visma, ctx))
+            stored = next((c for c, d in existing.items() if d == name), None)
+            if stored is not None:
+                return stored
+            continue
+        existing[code] = name
+        return code

@@ -1,0 +1,126 @@
+"""Approved bills back to Visma: the invoice is taken off hold (ETag-guarded) and released, so it
+can be paid; a conflicting change in Visma is not overwritten but quarantined and reported."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from visma_airbase_pipeline.airbase.client import AirbaseClient
+from visma_airbase_pipeline.airbase.models import LedgerEntry
+from visma_airbase_pipeline.errors import Conflict, RemoteError, StaleEtag
+from visma_airbase_pipeline.ledger import LedgerStore, Transition
+from visma_airbase_pipeline.sync.context import RunContext
+from visma_airbase_pipeline.sync.push import quarantine
+from visma_airbase_pipeline.sync.report import SyncReport
+from visma_airbase_pipeline.visma.client import VismaClient
+from visma_airbase_pipeline.visma.documents import SupplierInvoice
+from visma_airbase_pipeline.visma.etag import UNCHANGED
+from visma_airbase_pipeline.visma.writes import SupplierInvoiceWrite
+
+APPROVAL = "bill_approval"
+_SIGN = {"CreditAdj": -1}
+
+
+def split_bill_reference(reference: str | None) -> tuple[str, str] | None:
+    """``Invoice/000123`` -> (``Invoice``, ``000123``); None when it is not a Visma document id."""
+    if not reference or "/" not in reference:
+        return None
+    document_type, number = reference.split("/", 1)
+    return (document_type, number) if document_type and number else None
+
+
+def _off_hold(expected: Decimal) -> Callable[[SupplierInvoice], dict[str, Any] | None]:
+    """The ETag-guarded change: off hold, unless the invoice is no longer the one approved."""
+
+    def change(invoice: SupplierInvoice) -> dict[str, Any] | None:
+        if invoice.status in ("Closed", "Voided") or invoice.amount != expected:
+            return None  # changed in Visma since approval: never overwrite, report instead
+        if not invoice.hold:
+            return UNCHANGED
+        return SupplierInvoiceWrite(hold=False).to_payload()
+
+    return change
+
+
+def _reject(
+    entry: LedgerEntry,
+    reason: str,
+    airbase: AirbaseClient,
+    store: LedgerStore,
+    ctx: RunContext,
+    report: SyncReport,
+) -> None:
+    quarantine(APPROVAL, entry.airbase_id or "", entry.model_dump(mode="json"), reason, store, ctx, report)
+    airbase.mark_ledger_entry_error(entry.airbase_id or "", f"Visma: {reason}")
+
+
+def sync_bill_approvals(
+    airbase: AirbaseClient, visma: VismaClient, store: LedgerStore, ctx: RunContext
+) -> SyncReport:
+    """Every approved bill waiting in Airbase (``bill`` entries in ``sync_ready``) reaches Visma."""
+    report = SyncReport("visma/invoice_approvals")
+    for entry in airbase.list_ledger_entries("sync_ready", types=["bill"]):
+        report.read += 1
+        fresh = airbase.get_ledger_entry(entry.airbase_id or "")
+        if fresh is None or fresh.status == "sync_complete":
+            report.unchanged += 1  # another run got there first
+            continue
+        reference = split_bill_reference(entry.erp_reference_id)
+        if reference is None:
+            _reject(
+                entry,
+                f"bill {entry.erp_reference_id!r} was not created from a Visma invoice",
+                airbase,
+                store,
+                ctx,
+                report,
+            )
+            continue
+        document_type, number = reference
+        expected = (entry.total_amount or Decimal(0)) * _SIGN.get(document_type, 1)
+
+        try:
+            outcome = visma.update_supplier_invoice(document_type, number, _off_hold(expected))
+            current = visma.get_supplier_invoice(document_type, number)
+            if current is not None and current.record.status == "Balanced":
+                visma.release_supplier_invoice(document_type, number, if_match=current.etag)
+        except Conflict:
+            current = visma.get_supplier_invoice(document_type, number)
+            seen = f"{current.record.status} {current.record.amount}" if current else "gone"
+            reason = f"invoice {number} changed in Visma since approval (approved {expected}, now {seen})"
+            _reject(entry, reason, airbase, store, ctx, report)
+            report.conflicts.append(reason)
+            continue
+        except StaleEtag as error:
+            _reject(entry, f"invoice {number} kept changing in Visma: {error}", airbase, store, ctx, report)
+            continue
+        except RemoteError as error:
+            if error.status is not None and 400 <= error.status < 500 and error.status != 429:
+                _reject(entry, f"invoice {number}: {error}", airbase, store, ctx, report)
+                continue
+            raise
+        airbase.mark_ledger_entry_synced(entry.airbase_id or "", entry.erp_reference_id or number)
+        transition = Transition(
+            APPROVAL,
+            "released" if outcome.written else "acknowledged",
+            visma_id=entry.erp_reference_id,
+            airbase_id=entry.airbase_id,
+            run_id=ctx.run_id,
+            partition=ctx.partition,
+            reason="approved in Airbase; taken off hold in Visma"
+            if outcome.written
+            else "approved in Airbase",
+        )
+        with store.transaction() as tx:
+            tx.record_transitions([transition])
+        report.transitions.append(transition)
+        report.updated += 1
+    for status in ("denied", "sent_back"):
+        for bill in airbase.iter_bills(approval_status=status):
+            report.skipped[f"{status} in Airbase (not posted)"] += 1
+            report.notes.append(
+                f"bill {bill.erp_reference_id} {status.replace('_', ' ')}: not posted to Visma"
+            )
+    return report
