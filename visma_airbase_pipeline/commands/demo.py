@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import dagster as dg
 
+from visma_airbase_pipeline.commands.demo_payments import approve_and_pay, payments_in_visma
 from visma_airbase_pipeline.commands.output import print_rows
 from visma_airbase_pipeline.commands.sync import print_outcome
 from visma_airbase_pipeline.ping import ping
@@ -53,9 +54,23 @@ def run(args: argparse.Namespace) -> int:
             print("\nThe same range again (nothing changed, so nothing may be written):")
             again = run_sync(first, today, instance=instance)
             print_outcome(again)
+            print("\nIn Airbase, approvers approve and payers pay:")
+            for line in approve_and_pay(running.airbase_url, running.visma_url):
+                print(f"  {line}")
+            print("\nThe next sync posts them to Visma (approvals off hold, payments released):")
+            paid = run_sync(today, today, instance=instance)
+            print_outcome(paid)
+        posted = payments_in_visma(running.visma_url)
+        for payment in posted:
+            print(
+                f"  Visma payment {payment['refNbr']}: {payment['paymentAmount']}"
+                f" {payment.get('currency', '')}"
+                f" released={payment['released']} paymentRef={payment['paymentRef']}"
+            )
         print("\nAfter the sync:")
         print_rows(summarize(running.visma_url, running.airbase_url))
-        ok = outcome.success and again.success and all(outcome.checks.values()) and again.writes == 0
+        ok = outcome.success and again.success and paid.success and again.writes == 0
+        ok = ok and all(outcome.checks.values()) and all(paid.checks.values()) and len(posted) == 6
         print(f"\nSecond run wrote {again.writes} records. {'Demo passed' if ok else 'Demo FAILED'}", end="")
     print(f" in {time.monotonic() - started:.1f}s; the sandboxes are stopped.")
     return 0 if ok else 1
