@@ -20,7 +20,15 @@ def store(request, tmp_path):
     yield ledger
     if request.param == "postgres":
         with ledger.engine.begin() as conn:
-            for table in ("crosswalk", "transitions", "quarantine", "cursors", "snapshots"):
+            for table in (
+                "crosswalk",
+                "transitions",
+                "quarantine",
+                "cursors",
+                "snapshots",
+                "inbox",
+                "payment_journal",
+            ):
                 conn.execute(text(f"DELETE FROM {table}"))
     ledger.close()
 
@@ -124,3 +132,24 @@ def test_snapshots_replace_stream_by_day_and_report_hashes(store):
     assert changed.payload == {"amount": Decimal("9.99")} and changed.day == "2026-11-03"
     hashes = store.source_hashes("invoice", ["Invoice/000001", "Invoice/000002", "Invoice/999999"])
     assert hashes == {"Invoice/000001": "new", "Invoice/000002": "h2"}
+
+
+def test_inbox_keeps_each_event_once_and_tracks_processing(store):
+    from visma_airbase_pipeline.ledger import inbox
+
+    event = {"source": "visma", "event_type": "AP Invoice.Status Changed", "entity": "AP Invoice"}
+    assert inbox.record_event(
+        store.engine, event_id="n-1", entity_id="Invoice/000001", payload={"a": 1}, **event
+    )
+    assert not inbox.record_event(
+        store.engine, event_id="n-1", entity_id="Invoice/000001", payload={"a": 1}, **event
+    )
+    assert inbox.record_event(
+        store.engine, event_id="n-2", entity_id="Invoice/000002", payload={"a": 2}, **event
+    )
+    pending = inbox.pending_events(store.engine, "visma")
+    assert [e.event_id for e in pending] == ["n-1", "n-2"] and pending[0].payload == {"a": 1}
+    assert inbox.pending_events(store.engine, "visma", after_id=pending[0].id)[0].event_id == "n-2"
+    assert inbox.mark_processed(store.engine, [pending[0].id], "run-1") == 1
+    assert [e.event_id for e in inbox.pending_events(store.engine, "visma")] == ["n-2"]
+    assert inbox.pending_events(store.engine, "airbase") == []

@@ -103,6 +103,24 @@ payment_journal = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 
+#: Webhook events as received (verified), before a sensor turns them into runs.
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source", String(20), nullable=False),
+    Column("event_id", String(160), nullable=False),
+    Column("event_type", String(80), nullable=False),
+    Column("entity", String(80), nullable=True),
+    Column("entity_id", String(160), nullable=True),
+    Column("payload", Text, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("processed_at", DateTime(timezone=True), nullable=True),
+    Column("run_id", String(64), nullable=True),
+    UniqueConstraint("source", "event_id", name="uq_inbox_event"),
+    Index("ix_inbox_pending", "source", "processed_at", "id"),
+)
+
 #: Per-asset high-water marks and sensor cursors.
 cursors = Table(
     "cursors",
