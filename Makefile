@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 
-.PHONY: venv test lint typecheck unit demo sandbox clean
+.PHONY: venv test lint typecheck unit demo dev sandbox clean
 
 venv: $(STAMP)
 
@@ -23,9 +23,8 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
-$(DAGSTER_HOME)/dagster.yaml: dagster.yaml
-	@mkdir -p $(DAGSTER_HOME)
-	cp dagster.yaml $@
+$(DAGSTER_HOME)/dagster.yaml: dagster.yaml $(STAMP)
+	$(VENV)/bin/vab instance init
 
 unit: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(VENV)/bin/pytest -q
@@ -34,6 +33,9 @@ test: lint typecheck unit
 
 demo: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(VENV)/bin/vab demo
+
+dev: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
+	$(VENV)/bin/vab dev
 
 sandbox: $(STAMP)
 	$(VENV)/bin/vab sandbox serve

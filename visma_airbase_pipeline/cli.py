@@ -5,8 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from datetime import date
 
 from visma_airbase_pipeline.settings import SANDBOX_AIRBASE_PORT, SANDBOX_HOST, SANDBOX_VISMA_PORT
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,9 +47,13 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--timeout", type=float, default=None, help="seconds per call")
 
     sync = commands.add_parser("sync", help="sync reference data and the given UTC days now")
-    from visma_airbase_pipeline.commands.sync import add_arguments
+    sync.add_argument("--date", type=_day, default=None, help="one UTC day (default: today)")
+    sync.add_argument("--from", dest="first", type=_day, default=None, help="first UTC day")
+    sync.add_argument("--to", dest="last", type=_day, default=None, help="last UTC day (inclusive)")
 
-    add_arguments(sync)
+    instance = commands.add_parser("instance", help="the Dagster instance config in DAGSTER_HOME")
+    instance_actions = instance.add_subparsers(dest="action", required=True)
+    instance_actions.add_parser("init", help="install the project's dagster.yaml into DAGSTER_HOME")
 
     demo = commands.add_parser("demo", help="run the demo against fresh sandboxes")
     demo.add_argument("--seed", type=int, default=42)
@@ -68,6 +80,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         from visma_airbase_pipeline.commands import sync
 
         return sync.run(args)
+    if args.command == "instance":
+        from visma_airbase_pipeline.instance import ensure_instance_config
+
+        try:
+            print(f"Dagster instance config: {ensure_instance_config()}")
+        except ValueError as error:
+            print(str(error), file=sys.stderr)
+            return 2
+        return 0
     if args.command == "demo":
         from visma_airbase_pipeline.commands import demo
 

@@ -4,10 +4,21 @@ import dagster as dg
 
 from visma_airbase_pipeline.defs import checks
 from visma_airbase_pipeline.defs.assets import airbase, payments, visma
+from visma_airbase_pipeline.defs.jobs import documents_job, payments_job, reference_job, sync_job
 from visma_airbase_pipeline.defs.resources import AirbaseResource, LedgerResource, VismaResource
+from visma_airbase_pipeline.defs.schedules import poller, reference_daily
+from visma_airbase_pipeline.defs.sensors import (
+    airbase_inbox,
+    record_failed_runs,
+    settle_inbox_events,
+    visma_inbox,
+)
 
 defs = dg.Definitions(
     assets=dg.load_assets_from_modules([visma, airbase, payments]),
     asset_checks=dg.load_asset_checks_from_modules([checks]),
+    jobs=[sync_job, reference_job, documents_job, payments_job],
+    schedules=[poller, reference_daily],
+    sensors=[visma_inbox, airbase_inbox, settle_inbox_events, record_failed_runs],
     resources={"visma": VismaResource(), "airbase": AirbaseResource(), "ledger": LedgerResource()},
 )

@@ -51,6 +51,14 @@ class Settings(BaseSettings):
     ledger_url: str | None = Field(default=None, repr=False)
     #: First day of the daily partitions of the inbound assets (UTC).
     partition_start: str = "2026-01-01"
+    #: The poller: today's partition and the payment queue, the backstop for missed webhooks.
+    poll_cron: str = "*/15 * * * *"
+    #: Reference data (accounts, cost centres, suppliers) re-synced whole once a day.
+    reference_cron: str = "0 2 * * *"
+    #: How often the inbox sensors look for new webhook events.
+    sensor_interval_s: int = 15
+    #: A webhook batch naming more documents than this runs today's delta instead of fetching each.
+    targeted_max_documents: int = 200
     master_key: SecretStr | None = Field(default=None, repr=False)
 
     connect_timeout_s: float = 10.0

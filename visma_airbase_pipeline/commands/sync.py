@@ -4,23 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from visma_airbase_pipeline.defs.inprocess import SyncOutcome, run_sync
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--date D`` or ``--from D --to D`` (both ends inclusive, UTC days); default: today."""
-    parser.add_argument("--date", type=_day, default=None, help="one UTC day (default: today)")
-    parser.add_argument("--from", dest="first", type=_day, default=None, help="first UTC day")
-    parser.add_argument("--to", dest="last", type=_day, default=None, help="last UTC day (inclusive)")
 
 
 def print_outcome(outcome: SyncOutcome) -> None:

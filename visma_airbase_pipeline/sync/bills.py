@@ -55,15 +55,41 @@ def bill_references(store: LedgerStore) -> BillReferences:
     )
 
 
-def push_bills(
-    airbase: AirbaseClient, visma: VismaClient, store: LedgerStore, ctx: RunContext, window: Window
+def pull_invoices_by_key(
+    visma: VismaClient, keys: list[str], store: LedgerStore, ctx: RunContext, window: Window
 ) -> SyncReport:
-    """Bills for the documents whose last change falls in the window; missing vendors first."""
+    """Fetch just the named documents (``Invoice/000123``), as a webhook asks: no delta pull."""
+    report = SyncReport("visma/supplier_invoices", window=f"{len(keys)} documents named by webhooks")
+    found = []
+    for key in keys:
+        document_type, _, number = key.partition("/")
+        versioned = visma.get_supplier_invoice(document_type, number) if number else None
+        if versioned is None:
+            report.notes.append(f"{key} not found in Visma")
+            continue
+        found.append(versioned.record)
+    pull(INVOICE, found, invoice_key, store, ctx, report, floor_day=window.first_day)
+    return report
+
+
+def push_bills(
+    airbase: AirbaseClient,
+    visma: VismaClient,
+    store: LedgerStore,
+    ctx: RunContext,
+    window: Window,
+    *,
+    only: list[str] | None = None,
+) -> SyncReport:
+    """Bills for the documents whose last change falls in the window (or just ``only`` those);
+    missing vendors first."""
     report = SyncReport("airbase/bills", window=window.label())
-    invoices = [
-        (snap, SupplierInvoice.model_validate(snap.payload))
-        for snap in store.snapshots(INVOICE, first_day=window.first_day, last_day=window.last_day)
-    ]
+    snapshots = (
+        store.snapshots(INVOICE, visma_ids=only)
+        if only
+        else store.snapshots(INVOICE, first_day=window.first_day, last_day=window.last_day)
+    )
+    invoices = [(snap, SupplierInvoice.model_validate(snap.payload)) for snap in snapshots]
     refs = bill_references(store)
     missing = {i.supplier.number for _, i in invoices if i.supplier and i.supplier.number} - refs.vendors
     if missing:

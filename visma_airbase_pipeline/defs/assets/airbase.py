@@ -4,7 +4,13 @@ from typing import Any
 
 import dagster as dg
 
-from visma_airbase_pipeline.defs.assets.common import INBOUND_BACKFILL, OWNERS, run_context, window_of
+from visma_airbase_pipeline.defs.assets.common import (
+    INBOUND_BACKFILL,
+    OWNERS,
+    Targeted,
+    run_context,
+    window_of,
+)
 from visma_airbase_pipeline.defs.metadata import sync_metadata
 from visma_airbase_pipeline.defs.partitions import daily
 from visma_airbase_pipeline.defs.resources import AirbaseResource, LedgerResource, VismaResource
@@ -96,10 +102,15 @@ def purchase_orders(
     **_COMMON,
 )
 def bills(
-    context: dg.AssetExecutionContext, airbase: AirbaseResource, visma: VismaResource, ledger: LedgerResource
+    context: dg.AssetExecutionContext,
+    config: Targeted,
+    airbase: AirbaseResource,
+    visma: VismaResource,
+    ledger: LedgerResource,
 ) -> dg.MaterializeResult:
     """Bills mirroring the partition's supplier invoices to the minor unit (vendors created first)."""
     window = window_of(context)
     with airbase.get_client() as client, visma.get_client() as erp, ledger.get_store() as store:
-        report = push_bills(client, erp, store, run_context(context, window), window)
+        only = config.documents or None
+        report = push_bills(client, erp, store, run_context(context, window), window, only=only)
         return dg.MaterializeResult(metadata=sync_metadata(report, client.stats, erp.stats))

@@ -9,6 +9,14 @@ import dagster as dg
 from visma_airbase_pipeline.sync.context import RunContext, Window
 
 OWNERS = ["team:finance-ops"]
+
+
+class Targeted(dg.Config):
+    """Run config a webhook sensor sets: just these documents (``Invoice/000123``), not the window."""
+
+    documents: list[str] = []
+
+
 INBOUND_BACKFILL = dg.BackfillPolicy.single_run()
 
 
