@@ -51,6 +51,19 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--from", dest="first", type=_day, default=None, help="first UTC day")
     sync.add_argument("--to", dest="last", type=_day, default=None, help="last UTC day (inclusive)")
 
+    webhooks = commands.add_parser("webhooks", help="the webhook receiver")
+    webhook_actions = webhooks.add_subparsers(dest="action", required=True)
+    receiver = webhook_actions.add_parser("serve", help="receive Visma and Airbase webhooks into the inbox")
+    receiver.add_argument("--host", default=SANDBOX_HOST)
+    receiver.add_argument("--port", type=int, default=8703)
+
+    dev = commands.add_parser("dev", help="sandboxes, webhook receiver and dagster dev, until Ctrl-C")
+    dev.add_argument("--ui-port", type=int, default=3000)
+    dev.add_argument("--receiver-port", type=int, default=8703)
+    dev.add_argument("--visma-port", type=int, default=SANDBOX_VISMA_PORT)
+    dev.add_argument("--airbase-port", type=int, default=SANDBOX_AIRBASE_PORT)
+    dev.add_argument("--invoices", type=int, default=500)
+
     instance = commands.add_parser("instance", help="the Dagster instance config in DAGSTER_HOME")
     instance_actions = instance.add_subparsers(dest="action", required=True)
     instance_actions.add_parser("init", help="install the project's dagster.yaml into DAGSTER_HOME")
@@ -80,6 +93,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from visma_airbase_pipeline.commands import sync
 
         return sync.run(args)
+    if args.command == "webhooks":
+        from visma_airbase_pipeline.webhooks.server import serve
+
+        return serve(args.host, args.port)
+    if args.command == "dev":
+        from visma_airbase_pipeline.commands import dev
+
+        return dev.run(args)
     if args.command == "instance":
         from visma_airbase_pipeline.instance import ensure_instance_config
 
