@@ -29,7 +29,7 @@ def store(request, tmp_path):
                 "inbox",
                 "payment_journal",
             ):
-                conn.execute(text(f"DELETE FROM {table}"))
+                conn.execute(text(f"DELETE FROM vab_{table}"))
     ledger.close()
 
 

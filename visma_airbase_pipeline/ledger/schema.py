@@ -1,4 +1,6 @@
-"""One schema for SQLite and PostgreSQL, created on first use."""
+"""One schema for SQLite and PostgreSQL, created on first use. Every table name starts with ``vab_``
+so the ledger can share a PostgreSQL database with Dagster's own storage (which has a ``snapshots``
+table of its own)."""
 
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ metadata = MetaData()
 
 #: (kind, visma_id) <-> airbase_id, with the hash of the last payload written and the last ETag seen.
 crosswalk = Table(
-    "crosswalk",
+    "vab_crosswalk",
     metadata,
     Column("kind", String(40), primary_key=True),
     Column("visma_id", String(120), primary_key=True),
@@ -28,12 +30,12 @@ crosswalk = Table(
     Column("source_modified", String(40), nullable=True),
     Column("state", String(40), nullable=False, default="synced"),
     Column("updated_at", DateTime(timezone=True), nullable=False),
-    UniqueConstraint("kind", "airbase_id", name="uq_crosswalk_airbase"),
+    UniqueConstraint("kind", "airbase_id", name="vab_uq_crosswalk_airbase"),
 )
 
 #: One row per record state change; the audit trail behind every materialization.
 transitions = Table(
-    "transitions",
+    "vab_transitions",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("kind", String(40), nullable=False),
@@ -47,13 +49,13 @@ transitions = Table(
     Column("old_hash", String(64), nullable=True),
     Column("new_hash", String(64), nullable=True),
     Column("at", DateTime(timezone=True), nullable=False),
-    Index("ix_transitions_record", "kind", "visma_id"),
-    Index("ix_transitions_run", "run_id"),
+    Index("vab_ix_transitions_record", "kind", "visma_id"),
+    Index("vab_ix_transitions_run", "run_id"),
 )
 
 #: Records or events that failed validation, kept whole for replay.
 quarantine = Table(
-    "quarantine",
+    "vab_quarantine",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("kind", String(40), nullable=False),
@@ -67,13 +69,13 @@ quarantine = Table(
     Column("attempts", Integer, nullable=False, default=1),
     Column("resolved_at", DateTime(timezone=True), nullable=True),
     Column("replayed_at", DateTime(timezone=True), nullable=True),
-    UniqueConstraint("kind", "record_key", name="uq_quarantine_record"),
+    UniqueConstraint("kind", "record_key", name="vab_uq_quarantine_record"),
 )
 
 #: The last version of each Visma record pulled, as read (the hand-over from visma/* to airbase/*
 #: assets, so a record read once is not read again to be written).
 snapshots = Table(
-    "snapshots",
+    "vab_snapshots",
     metadata,
     Column("kind", String(40), primary_key=True),
     Column("visma_id", String(120), primary_key=True),
@@ -83,12 +85,12 @@ snapshots = Table(
     Column("source_modified", String(40), nullable=True),
     Column("run_id", String(64), nullable=True),
     Column("pulled_at", DateTime(timezone=True), nullable=False),
-    Index("ix_snapshots_day", "kind", "day"),
+    Index("vab_ix_snapshots_day", "kind", "day"),
 )
 
 #: Write-ahead intent per Airbase payment: pending -> posted (Visma number) -> released -> acknowledged.
 payment_journal = Table(
-    "payment_journal",
+    "vab_payment_journal",
     metadata,
     Column("airbase_payment_id", String(64), primary_key=True),
     Column("state", String(20), nullable=False),
@@ -105,7 +107,7 @@ payment_journal = Table(
 
 #: Webhook events as received (verified), before a sensor turns them into runs.
 inbox = Table(
-    "inbox",
+    "vab_inbox",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("source", String(20), nullable=False),
@@ -117,13 +119,13 @@ inbox = Table(
     Column("received_at", DateTime(timezone=True), nullable=False),
     Column("processed_at", DateTime(timezone=True), nullable=True),
     Column("run_id", String(64), nullable=True),
-    UniqueConstraint("source", "event_id", name="uq_inbox_event"),
-    Index("ix_inbox_pending", "source", "processed_at", "id"),
+    UniqueConstraint("source", "event_id", name="vab_uq_inbox_event"),
+    Index("vab_ix_inbox_pending", "source", "processed_at", "id"),
 )
 
 #: Per-asset high-water marks and sensor cursors.
 cursors = Table(
-    "cursors",
+    "vab_cursors",
     metadata,
     Column("name", String(120), primary_key=True),
     Column("value", Text, nullable=False),
