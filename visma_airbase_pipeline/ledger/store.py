@@ -19,6 +19,7 @@ from visma_airbase_pipeline.ledger import schema
 from visma_airbase_pipeline.ledger import snapshots as _snapshots
 from visma_airbase_pipeline.ledger.engine import default_ledger_url, make_engine
 from visma_airbase_pipeline.ledger.snapshots import Snapshot
+from visma_airbase_pipeline.settings import load_settings
 
 _CHUNK = 500
 
@@ -199,10 +200,11 @@ class LedgerWriter:
 
 
 class LedgerStore:
-    """The state store behind one URL; the schema is created on first use."""
+    """The state store behind one URL (default: `VAB_LEDGER_URL`, else SQLite in DAGSTER_HOME);
+    the schema is created on first use."""
 
     def __init__(self, url: str | None = None, engine: Engine | None = None) -> None:
-        self.url = url or default_ledger_url()
+        self.url = url or load_settings().ledger_url or default_ledger_url()
         self.engine = engine or make_engine(self.url)
         schema.metadata.create_all(self.engine)
 
