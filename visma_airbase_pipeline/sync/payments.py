@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from visma_airbase_pipeline.airbase.client import AirbaseClient
 from visma_airbase_pipeline.airbase.models import LedgerEntry
-from visma_airbase_pipeline.errors import Conflict, RemoteError, TransportError
+from visma_airbase_pipeline.errors import AuthError, Conflict, RateLimited, RemoteError, TransportError
 from visma_airbase_pipeline.ledger import LedgerStore, Transition, journal
 from visma_airbase_pipeline.ledger.journal import JournalEntry
 from visma_airbase_pipeline.mapping import MappingError
@@ -43,14 +43,29 @@ class PaymentSync:
         self._bill_entries: dict[str, LedgerEntry | None] = {}
 
     def run(self) -> SyncReport:
-        """Settle every ready payment, and any journal row an earlier run left unfinished."""
+        """Settle every ready payment, and any journal row an earlier run left unfinished.
+
+        A payment that meets a remote failure (a 5xx on its POST or release, which are never
+        replayed blind; retries run out) stays where the journal has it and does not hold up the
+        others; the run still fails at the end, so the scheduler runs it again. Credential and
+        rate-limit failures stop the run at once: no other payment would get through either.
+        """
         ready = [e.airbase_id for e in self.airbase.list_ledger_entries("sync_ready", types=["bill_payment"])]
         unfinished = [
             j.airbase_payment_id for j in journal.entries(self.store.engine) if j.state != "acknowledged"
         ]
+        failed: list[RemoteError] = []
         for payment_id in dict.fromkeys([*filter(None, ready), *unfinished]):
             self.report.read += 1
-            self.settle(payment_id)
+            try:
+                self.settle(payment_id)
+            except (AuthError, RateLimited):
+                raise
+            except RemoteError as error:
+                failed.append(error)
+                self.report.notes.append(f"payment {payment_id} failed, left for the next run: {error}")
+        if failed:
+            raise failed[0]
         return self.report
 
     def settle(self, payment_id: str) -> None:
@@ -148,6 +163,15 @@ class PaymentSync:
         reference = split_bill_reference(bill_entry.erp_reference_id if bill_entry else None)
         if reference is None:
             raise MappingError(f"the paid bill {bill_entry_id} is unknown or has no Visma invoice")
+        assert bill_entry is not None
+        if bill_entry.status != "sync_complete":
+            # The approval never reached Visma (not yet, or refused: e.g. the invoice changed there
+            # after approval). Paying the invoice now would pay what nobody approved.
+            why = f": {bill_entry.error_message}" if bill_entry.error_message else ""
+            raise _Waiting(
+                f"the approval of bill {bill_entry.erp_reference_id} is not in Visma "
+                f"({bill_entry.status}{why})"
+            )
         found = self.visma.get_supplier_invoice(*reference)
         if found is None:
             raise MappingError(f"Visma has no invoice {reference[0]} {reference[1]}")
