@@ -10,6 +10,7 @@ from sync_support import full_sync, seeded_window, state
 
 from visma_airbase_pipeline.airbase import AirbaseClient
 from visma_airbase_pipeline.credentials import resolve_credentials
+from visma_airbase_pipeline.errors import RemoteError
 from visma_airbase_pipeline.ledger import LedgerStore, journal
 from visma_airbase_pipeline.sync.approvals import sync_bill_approvals
 from visma_airbase_pipeline.sync.context import RunContext
@@ -174,3 +175,33 @@ def test_denied_bill_is_reported_never_posted_and_bad_payments_are_quarantined(s
         e for e in state(sandboxes.airbase_url, "ledger_entries") if e["airbase_id"] == entry["airbase_id"]
     )
     assert marked["status"] == "sync_error" and "GBP" in marked["error_message"]
+
+
+def test_an_approval_visma_keeps_failing_does_not_hold_up_the_others(synced, monkeypatch):
+    monkeypatch.setenv("VAB_BACKOFF_BASE_S", "0.01")
+    monkeypatch.setenv("VAB_BACKOFF_CAP_S", "0.02")
+    monkeypatch.setenv("VAB_BACKOFF_JITTER_S", "0")
+    sandboxes, _, _, store = synced
+
+    def on_hold(i: dict) -> bool:
+        return i["status"] == "Hold" and i["documentType"] == "Invoice"
+
+    stuck, stuck_invoice = _bill_for(sandboxes, on_hold)
+    other, other_invoice = _bill_for(
+        sandboxes, lambda i: on_hold(i) and i["referenceNumber"] != stuck_invoice["referenceNumber"]
+    )
+    for bill in (stuck, other):
+        _admin(sandboxes.airbase_url, f"bills/{bill['airbase_id']}/approve")
+    path = f"/supplierInvoice/Invoice/{stuck_invoice['referenceNumber']}$"
+    _admin(sandboxes.visma_url, "faults", {"rules": [{"method": "PUT", "path": path, "status": 503}]})
+    credentials = resolve_credentials()
+    with (
+        VismaClient.from_credentials(credentials) as visma,
+        AirbaseClient.from_credentials(credentials) as airbase,
+        pytest.raises(RemoteError),
+    ):
+        sync_bill_approvals(airbase, visma, store, RunContext(run_id="approve"))
+    after = {i["referenceNumber"]: i for i in state(sandboxes.visma_url, "supplierInvoice")}
+    assert after[other_invoice["referenceNumber"]]["hold"] is False  # the other approval went through
+    assert after[stuck_invoice["referenceNumber"]]["hold"] is True  # left for the next run
+    assert store.quarantined("bill_approval") == []  # a passing failure is not bad data
