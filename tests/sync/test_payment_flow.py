@@ -76,6 +76,7 @@ def test_approve_takes_the_invoice_off_hold_then_payment_posts_once(synced):
     _admin(sandboxes.airbase_url, f"bills/{bill['airbase_id']}/pay")
     report = sync_payments(airbase, visma, store, RunContext(run_id="pay"))
     assert report.created == 1 and not report.quarantined
+    assert report.stages == {"posted": 1, "released": 1, "acknowledged": 1}
     (payment,) = _payments_for(sandboxes, invoice["referenceNumber"])
     entry = next(e for e in state(sandboxes.airbase_url, "ledger_entries") if e["type"] == "bill_payment")
     assert payment["paymentRef"] == entry["airbase_id"] and payment["released"] is True

@@ -29,6 +29,8 @@ def sync_metadata(report: SyncReport, *stats: CallStats) -> dict[str, Any]:
         metadata["skipped_reasons"] = dg.MetadataValue.json(summary["skipped_reasons"])
     if summary["quarantined_records"]:
         metadata["quarantined_records"] = dg.MetadataValue.json(summary["quarantined_records"])
+    if summary["stages"]:
+        metadata["stages"] = dg.MetadataValue.json(summary["stages"])
     if summary["conflicts"]:
         metadata["conflicts"] = dg.MetadataValue.json(summary["conflicts"])
     if summary["source_sums"] or summary["target_sums"]:

@@ -63,6 +63,7 @@ class PaymentSync:
                 raise
             except RemoteError as error:
                 failed.append(error)
+                self.report.stages["failed"] += 1
                 self.report.notes.append(f"payment {payment_id} failed, left for the next run: {error}")
         if failed:
             raise failed[0]
@@ -215,6 +216,7 @@ class PaymentSync:
         with self.store.transaction() as tx:
             tx.record_transitions([transition])
         self.report.transitions.append(transition)
+        self.report.stages[state] += 1
         row.state = state
 
 

@@ -28,6 +28,8 @@ class SyncReport:
     skipped: Counter[str] = field(default_factory=Counter)
     quarantined: dict[str, str] = field(default_factory=dict)
     conflicts: list[str] = field(default_factory=list)
+    #: Records per stage reached (payments: posted, released, acknowledged, failed).
+    stages: Counter[str] = field(default_factory=Counter)
     source_sums: dict[str, Decimal] = field(default_factory=dict)
     target_sums: dict[str, Decimal] = field(default_factory=dict)
     transitions: list[Transition] = field(default_factory=list)
@@ -69,6 +71,7 @@ class SyncReport:
             "quarantined": len(self.quarantined),
             "quarantined_records": dict(list(self.quarantined.items())[:TRANSITIONS_SHOWN]),
             "conflicts": list(self.conflicts),
+            "stages": dict(self.stages),
             "source_sums": {c: f"{v:f}" for c, v in sorted(self.source_sums.items())},
             "target_sums": {c: f"{v:f}" for c, v in sorted(self.target_sums.items())},
             "transitions": len(self.transitions),
