@@ -4,6 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
+# Two pytest workers: the machines (and CI) have two cores; each worker runs its own sandboxes.
+PYTEST_WORKERS ?= 2
 
 .PHONY: venv test lint typecheck unit demo dev sandbox clean
 
@@ -27,7 +29,7 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml $(STAMP)
 	$(VENV)/bin/vab instance init
 
 unit: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n $(PYTEST_WORKERS)
 
 test: lint typecheck unit
 
