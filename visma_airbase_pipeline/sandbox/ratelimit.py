@@ -46,14 +46,18 @@ class FixedWindowLimiter:
         with self._lock:
             self._windows.clear()
 
+    def _current(self, key: str, now: float) -> tuple[float, int, int]:
+        """(window start, calls used, seconds to reset) of the key's window as of ``now``."""
+        start, used = self._windows.get(key, (now, 0))
+        if now - start >= self.window_s:
+            start, used = now, 0
+        return start, used, max(1, math.ceil(self.window_s - (now - start)))
+
     def take(self, key: str) -> RateDecision:
         """Spend one call from the key's window, or refuse with the seconds until it resets."""
         now = self._clock()
         with self._lock:
-            start, used = self._windows.get(key, (now, 0))
-            if now - start >= self.window_s:
-                start, used = now, 0
-            reset_s = max(1, math.ceil(self.window_s - (now - start)))
+            start, used, reset_s = self._current(key, now)
             if used >= self.limit:
                 self._windows[key] = (start, used)
                 return RateDecision(False, self.limit, 0, reset_s, reset_s, "budget")
@@ -63,12 +67,8 @@ class FixedWindowLimiter:
 
     def peek(self, key: str) -> RateDecision:
         """The headers' numbers without spending a call (for answers that are not counted)."""
-        now = self._clock()
         with self._lock:
-            start, used = self._windows.get(key, (now, 0))
-        if now - start >= self.window_s:
-            start, used = now, 0
-        reset_s = max(1, math.ceil(self.window_s - (now - start)))
+            _, used, reset_s = self._current(key, self._clock())
         return RateDecision(used < self.limit, self.limit, max(0, self.limit - used), reset_s)
 
 

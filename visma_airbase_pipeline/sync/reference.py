@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from visma_airbase_pipeline.airbase.client import AirbaseClient
 from visma_airbase_pipeline.errors import ServerError, TransportError
 from visma_airbase_pipeline.ledger import CrosswalkRow, LedgerStore, Transition
@@ -16,7 +19,7 @@ from visma_airbase_pipeline.mapping.reference import (
 )
 from visma_airbase_pipeline.sync.context import CREATE_ATTEMPTS, RunContext
 from visma_airbase_pipeline.sync.pull import pull
-from visma_airbase_pipeline.sync.push import Candidate, push, quarantine
+from visma_airbase_pipeline.sync.push import BulkUpsert, Candidate, push, quarantine
 from visma_airbase_pipeline.sync.report import SyncReport
 from visma_airbase_pipeline.visma.client import VismaClient
 from visma_airbase_pipeline.visma.models import Account, SegmentValue
@@ -35,19 +38,41 @@ def pull_gl_accounts(visma: VismaClient, store: LedgerStore, ctx: RunContext) ->
 def push_accounts(airbase: AirbaseClient, store: LedgerStore, ctx: RunContext) -> SyncReport:
     """Upsert changed GL accounts into Airbase inside the reference sync bracket."""
     report = SyncReport("airbase/accounts")
+    _push_reference(
+        GL_ACCOUNT,
+        lambda raw: account_to_airbase(Account.model_validate(raw), ctx.company),
+        airbase.upsert_accounts,
+        airbase,
+        store,
+        ctx,
+        report,
+    )
+    return report
+
+
+def _push_reference(
+    kind: str,
+    to_airbase: Callable[[dict[str, Any]], dict[str, Any]],
+    upsert: BulkUpsert,
+    airbase: AirbaseClient,
+    store: LedgerStore,
+    ctx: RunContext,
+    report: SyncReport,
+) -> None:
+    """Map every snapshot of a reference kind (quarantining what cannot be mapped) and upsert the
+    changed ones inside Airbase's reference sync bracket."""
     candidates = []
-    for snap in store.snapshots(GL_ACCOUNT):
+    for snap in store.snapshots(kind):
         report.read += 1
         try:
-            payload = account_to_airbase(Account.model_validate(snap.payload), ctx.company)
+            payload = to_airbase(snap.payload)
         except MappingError as error:
-            quarantine(GL_ACCOUNT, snap.visma_id, snap.payload, error.reason, store, ctx, report)
+            quarantine(kind, snap.visma_id, snap.payload, error.reason, store, ctx, report)
             continue
         candidates.append(Candidate(snap.visma_id, payload, snap.source_modified))
     airbase.start_sync()
-    push(GL_ACCOUNT, candidates, airbase.upsert_accounts, store, ctx, report)
+    push(kind, candidates, upsert, store, ctx, report)
     airbase.complete_sync()
-    return report
 
 
 def pull_dimensions(visma: VismaClient, store: LedgerStore, ctx: RunContext) -> SyncReport:
@@ -77,18 +102,15 @@ def push_tags(airbase: AirbaseClient, visma: VismaClient, store: LedgerStore, ct
     if _link_airbase_born_tags(airbase, visma, store, ctx, report):
         # The new Visma values are pushed in this same run, not discovered by the next pull.
         _snapshot_cost_centers(visma, store, ctx, SyncReport("visma/dimensions"))
-    candidates = []
-    for snap in store.snapshots(COST_CENTER):
-        report.read += 1
-        try:
-            payload = segment_value_to_tag(SegmentValue.model_validate(snap.payload), ctx.company)
-        except MappingError as error:
-            quarantine(COST_CENTER, snap.visma_id, snap.payload, error.reason, store, ctx, report)
-            continue
-        candidates.append(Candidate(snap.visma_id, payload, snap.source_modified))
-    airbase.start_sync()
-    push(COST_CENTER, candidates, airbase.upsert_tags, store, ctx, report)
-    airbase.complete_sync()
+    _push_reference(
+        COST_CENTER,
+        lambda raw: segment_value_to_tag(SegmentValue.model_validate(raw), ctx.company),
+        airbase.upsert_tags,
+        airbase,
+        store,
+        ctx,
+        report,
+    )
     return report
 
 
