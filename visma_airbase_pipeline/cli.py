@@ -71,6 +71,27 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="run the demo against fresh sandboxes")
     demo.add_argument("--seed", type=int, default=42)
     demo.add_argument("--invoices", type=int, default=500)
+    reconcile = commands.add_parser("reconcile", help="Visma open AP against Airbase, differences explained")
+    reconcile.add_argument("--date", type=_day, default=None, help="one UTC day (default: today)")
+    reconcile.add_argument("--from", dest="first", type=_day, default=None, help="first UTC day")
+    reconcile.add_argument("--to", dest="last", type=_day, default=None, help="last UTC day (inclusive)")
+    reconcile.add_argument("--csv", default=None, help="also write the report to this CSV file")
+
+    audit = commands.add_parser("audit", help="the ledger history of one record")
+    audit.add_argument("kind", choices=("invoice", "bill", "supplier", "vendor", "payment"))
+    audit.add_argument("record_id", metavar="id", help="e.g. Invoice/000123 (or 000123), 10001, a payment id")
+    audit.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    quarantine = commands.add_parser("quarantine", help="records kept aside by the sync, and their replay")
+    quarantine_actions = quarantine.add_subparsers(dest="action", required=True)
+    listing = quarantine_actions.add_parser("list", help="open quarantine items")
+    listing.add_argument("--kind", default=None, help="only this kind (bill, supplier, gl_account, ...)")
+    listing.add_argument("--all", action="store_true", help="resolved items too")
+    show = quarantine_actions.add_parser("show", help="one item's kept payload and reason, as JSON")
+    show.add_argument("id", type=int)
+    replay = quarantine_actions.add_parser("replay", help="run quarantined records through the sync again")
+    replay.add_argument("id", type=int, nargs="?", default=None)
+    replay.add_argument("--all", action="store_true", help="every open item")
     return parser
 
 
@@ -114,6 +135,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         from visma_airbase_pipeline.commands import demo
 
         return demo.run(args)
+    if args.command == "reconcile":
+        from visma_airbase_pipeline.commands import reconcile
+
+        return reconcile.run(args)
+    if args.command == "audit":
+        from visma_airbase_pipeline.commands import audit
+
+        return audit.run(args)
+    if args.command == "quarantine":
+        from visma_airbase_pipeline.commands import quarantine
+
+        return quarantine.run(args)
     raise AssertionError(f"unhandled command {args.command}")
 
 

@@ -1,0 +1,1 @@
+"""Operator reports built from both systems and the ledger (no Dagster)."""
