@@ -102,3 +102,14 @@ def test_ping_exit_codes_against_the_sandboxes(sandbox_env):
         "ping", "--timeout", "2", env={**env, "VAB_AIRBASE_BASE_URL": f"http://127.0.0.1:{_free_port()}"}
     )
     assert unreachable.returncode == 1 and "airbase" in unreachable.stdout.lower()
+
+
+@pytest.mark.integration
+def test_sync_shows_live_progress_and_a_summary(sandbox_env, capsys):
+    from visma_airbase_pipeline.cli import main
+
+    assert main(["sync", "--date", "2026-11-20"]) == 0
+    out = capsys.readouterr().out
+    assert "[ 1/" in out and "done    airbase/bills" in out
+    assert "airbase/bills" in out and "Sync succeeded." in out
+    assert main(["sync", "--from", "2026-11-21", "--to", "2026-11-20"]) == 2

@@ -7,6 +7,7 @@ import sys
 from datetime import UTC, datetime
 
 from visma_airbase_pipeline.defs.inprocess import SyncOutcome, run_sync
+from visma_airbase_pipeline.instance import ensure_instance_config
 
 
 def print_outcome(outcome: SyncOutcome) -> None:
@@ -41,8 +42,9 @@ def run(args: argparse.Namespace) -> int:
     if last < first:
         print(f"--to {last} is before --from {first}.", file=sys.stderr)
         return 2
+    ensure_instance_config()
     print(f"Syncing {first}..{last} (UTC days) ...", flush=True)
-    outcome = run_sync(first, last, on_step=lambda key: print(f"  done: {key}", flush=True))
+    outcome = run_sync(first, last, progress=True)
     print_outcome(outcome)
     ok = outcome.success and all(outcome.checks.values())
     print("Sync succeeded." if ok else "Sync FAILED: see the Dagster event log above.")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -56,8 +55,8 @@ def run_sync(
     last_day: date,
     *,
     instance: dg.DagsterInstance | None = None,
-    on_step: Callable[[str], None] | None = None,
     log_level: str = "WARNING",
+    progress: bool = False,
 ) -> SyncOutcome:
     """Materialize reference and inbound assets for UTC days ``first_day..last_day`` as one run."""
     job = defs.resolve_implicit_global_asset_job_def()
@@ -65,10 +64,13 @@ def run_sync(
         ASSET_PARTITION_RANGE_START_TAG: first_day.isoformat(),
         ASSET_PARTITION_RANGE_END_TAG: last_day.isoformat(),
     }
+    loggers: dict[str, Any] = {"console": {"config": {"log_level": log_level}}}
+    if progress:
+        loggers["progress"] = {"config": {"total": len(job.graph.node_dict)}}
     result = job.execute_in_process(
         instance=instance or dg.DagsterInstance.get(),
         tags=tags,
-        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        run_config={"loggers": loggers},
         raise_on_error=False,
     )
     seen: dict[str, AssetOutcome] = {}
@@ -87,8 +89,6 @@ def run_sync(
             if calls is not None:
                 outcome.api_calls[system] = int(calls)
         seen[key] = outcome
-        if on_step:
-            on_step(key)
     checks: dict[str, bool] = {}
     for evaluation in result.get_asset_check_evaluations():
         checks[evaluation.check_name] = checks.get(evaluation.check_name, True) and evaluation.passed
