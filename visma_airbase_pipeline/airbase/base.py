@@ -19,13 +19,13 @@ from pydantic import BaseModel, SecretStr
 from visma_airbase_pipeline.airbase.paging import AirbasePager
 from visma_airbase_pipeline.errors import NotFound
 from visma_airbase_pipeline.transport import (
-    CallStats,
     Scrubber,
     Transport,
     TransportConfig,
     decode_json,
     expand,
 )
+from visma_airbase_pipeline.transport.client import TransportClient
 
 if TYPE_CHECKING:
     from visma_airbase_pipeline.credentials import Credentials
@@ -58,7 +58,7 @@ def _wire(value: Any) -> Any:
     return value
 
 
-class AirbaseBase:
+class AirbaseBase(TransportClient):
     """Session-level behaviour shared by every Airbase endpoint method."""
 
     def __init__(
@@ -120,21 +120,6 @@ class AirbaseBase:
         return (
             f"{type(self).__name__}(base_url={self.transport.base_url!r}, auth_scheme={self.auth_scheme!r})"
         )
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Close the HTTP session."""
-        self.transport.close()
-
-    @property
-    def stats(self) -> CallStats:
-        """Calls, retries, waits and statuses of this session, per endpoint template."""
-        return self.transport.stats
 
     # -- plumbing ------------------------------------------------------------------------------------
 

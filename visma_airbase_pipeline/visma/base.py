@@ -11,7 +11,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import requests
@@ -19,13 +19,13 @@ from pydantic import BaseModel, SecretStr
 
 from visma_airbase_pipeline.errors import AuthError, NotFound, RemoteError
 from visma_airbase_pipeline.transport import (
-    CallStats,
     Scrubber,
     Transport,
     TransportConfig,
     decode_json,
     expand,
 )
+from visma_airbase_pipeline.transport.client import TransportClient
 from visma_airbase_pipeline.transport.http import Query
 from visma_airbase_pipeline.visma.auth import DEFAULT_SCOPE, VismaAuth
 from visma_airbase_pipeline.visma.etag import Versioned, quote_etag
@@ -44,7 +44,7 @@ def _payload(payload: Payload) -> dict[str, Any]:
     return payload.to_payload() if isinstance(payload, WriteModel) else dict(payload)
 
 
-class VismaBase:
+class VismaBase(TransportClient):
     """Session-level behaviour shared by every Visma endpoint method."""
 
     def __init__(
@@ -104,21 +104,6 @@ class VismaBase:
             f"{type(self).__name__}(base_url={self.transport.base_url!r}, company_id={self.company_id!r}, "
             f"legacy={self.use_legacy_path})"
         )
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Close the HTTP session (the token dies with it: the next session fetches a fresh one)."""
-        self.transport.close()
-
-    @property
-    def stats(self) -> CallStats:
-        """Calls, retries, waits and statuses of this session, per endpoint template."""
-        return self.transport.stats
 
     def authenticate(self) -> None:
         """Fetch a token now (ping and start-of-cycle checks); calls do this lazily otherwise."""
