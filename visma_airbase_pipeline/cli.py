@@ -17,6 +17,13 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
 
 
+def _add_day_range(parser: argparse.ArgumentParser) -> None:
+    """``--date D`` or ``--from D --to D`` (UTC days, both ends inclusive)."""
+    parser.add_argument("--date", type=_day, default=None, help="one UTC day (default: today)")
+    parser.add_argument("--from", dest="first", type=_day, default=None, help="first UTC day")
+    parser.add_argument("--to", dest="last", type=_day, default=None, help="last UTC day (inclusive)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole ``vab`` command tree."""
     parser = argparse.ArgumentParser(prog="vab", description="Visma.net ERP <-> Airbase connector")
@@ -47,9 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--timeout", type=float, default=None, help="seconds per call")
 
     sync = commands.add_parser("sync", help="sync reference data and the given UTC days now")
-    sync.add_argument("--date", type=_day, default=None, help="one UTC day (default: today)")
-    sync.add_argument("--from", dest="first", type=_day, default=None, help="first UTC day")
-    sync.add_argument("--to", dest="last", type=_day, default=None, help="last UTC day (inclusive)")
+    _add_day_range(sync)
 
     webhooks = commands.add_parser("webhooks", help="the webhook receiver")
     webhook_actions = webhooks.add_subparsers(dest="action", required=True)
@@ -72,9 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=42)
     demo.add_argument("--invoices", type=int, default=500)
     reconcile = commands.add_parser("reconcile", help="Visma open AP against Airbase, differences explained")
-    reconcile.add_argument("--date", type=_day, default=None, help="one UTC day (default: today)")
-    reconcile.add_argument("--from", dest="first", type=_day, default=None, help="first UTC day")
-    reconcile.add_argument("--to", dest="last", type=_day, default=None, help="last UTC day (inclusive)")
+    _add_day_range(reconcile)
     reconcile.add_argument("--csv", default=None, help="also write the report to this CSV file")
 
     audit = commands.add_parser("audit", help="the ledger history of one record")

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
-from datetime import UTC, datetime
 
 from visma_airbase_pipeline.airbase import AirbaseClient
+from visma_airbase_pipeline.commands.days import day_range
 from visma_airbase_pipeline.credentials import resolve_credentials
 from visma_airbase_pipeline.ledger import LedgerStore
 from visma_airbase_pipeline.reports.reconciliation import reconcile
@@ -16,15 +15,10 @@ from visma_airbase_pipeline.visma import VismaClient
 
 def run(args: argparse.Namespace) -> int:
     """Print the report (and write the CSV if asked); exit 0 unless a difference is unexplained."""
-    today = datetime.now(UTC).date()
-    if args.date and (args.first or args.last):
-        print("Give either --date or --from/--to, not both.", file=sys.stderr)
+    days = day_range(args)
+    if days is None:
         return 2
-    first = args.date or args.first or args.last or today
-    last = args.date or args.last or args.first or today
-    if last < first:
-        print(f"--to {last} is before --from {first}.", file=sys.stderr)
-        return 2
+    first, last = days
     settings = load_settings()
     credentials = resolve_credentials(settings)
     store = LedgerStore(settings.ledger_url)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
-from datetime import UTC, datetime
 
+from visma_airbase_pipeline.commands.days import day_range
 from visma_airbase_pipeline.defs.inprocess import SyncOutcome, run_sync
 from visma_airbase_pipeline.instance import ensure_instance_config
 
@@ -33,15 +32,10 @@ def print_outcome(outcome: SyncOutcome) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Exit 0 only when every asset and every blocking check succeeded."""
-    today = datetime.now(UTC).date()
-    if args.date and (args.first or args.last):
-        print("Give either --date or --from/--to, not both.", file=sys.stderr)
+    days = day_range(args)
+    if days is None:
         return 2
-    first = args.date or args.first or args.last or today
-    last = args.date or args.last or args.first or today
-    if last < first:
-        print(f"--to {last} is before --from {first}.", file=sys.stderr)
-        return 2
+    first, last = days
     ensure_instance_config()
     print(f"Syncing {first}..{last} (UTC days) ...", flush=True)
     outcome = run_sync(first, last, progress=True)

@@ -37,6 +37,16 @@ def _in_flight(instance: dg.DagsterInstance, source: str) -> set[int]:
     return {i for run in runs for i in expand_ids(run.tags.get(_IDS_TAG, ""))}
 
 
+def _fresh_events(instance: dg.DagsterInstance, source: str) -> list[inbox.InboxEvent]:
+    """Pending events of a source that no unfinished run has taken yet."""
+    busy = _in_flight(instance, source)
+    store = _store()
+    try:
+        return [e for e in inbox.pending_events(store.engine, source, limit=5000) if e.id not in busy]
+    finally:
+        store.close()
+
+
 def _request(context: dg.SensorEvaluationContext, source: str, batch: Batch) -> dg.RunRequest:
     # A failed run leaves its events pending; the retry needs a run key of its own.
     failed = context.instance.get_runs_count(
@@ -69,12 +79,7 @@ def _request(context: dg.SensorEvaluationContext, source: str, batch: Batch) -> 
 )
 def visma_inbox(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
     """Visma events since the last run: fetch just the named invoices (or today's delta)."""
-    store = _store()
-    try:
-        busy = _in_flight(context.instance, "visma")
-        events = [e for e in inbox.pending_events(store.engine, "visma", limit=5000) if e.id not in busy]
-    finally:
-        store.close()
+    events = _fresh_events(context.instance, "visma")
     batch = plan_visma(events, _SETTINGS.targeted_max_documents)
     if batch is None:
         return dg.SkipReason("no new Visma events")
@@ -88,12 +93,7 @@ def visma_inbox(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.Ski
 )
 def airbase_inbox(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
     """Airbase events since the last run: approvals and payments drive the payment queue."""
-    store = _store()
-    try:
-        busy = _in_flight(context.instance, "airbase")
-        events = [e for e in inbox.pending_events(store.engine, "airbase", limit=5000) if e.id not in busy]
-    finally:
-        store.close()
+    events = _fresh_events(context.instance, "airbase")
     batches = plan_airbase(events)
     if not batches:
         return dg.SkipReason("no new Airbase events")
