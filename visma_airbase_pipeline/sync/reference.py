@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Any
 
 from visma_airbase_pipeline.airbase.client import AirbaseClient
-from visma_airbase_pipeline.errors import ServerError, TransportError
 from visma_airbase_pipeline.ledger import CrosswalkRow, LedgerStore, Transition
 from visma_airbase_pipeline.mapping import MappingError
 from visma_airbase_pipeline.mapping.reference import (
@@ -17,7 +16,8 @@ from visma_airbase_pipeline.mapping.reference import (
     segment_value_to_tag,
     tag_to_segment_insert,
 )
-from visma_airbase_pipeline.sync.context import CREATE_ATTEMPTS, RunContext
+from visma_airbase_pipeline.sync.context import RunContext
+from visma_airbase_pipeline.sync.creates import create_without_twin
 from visma_airbase_pipeline.sync.pull import pull
 from visma_airbase_pipeline.sync.push import BulkUpsert, Candidate, push, quarantine
 from visma_airbase_pipeline.sync.report import SyncReport
@@ -130,10 +130,7 @@ def _link_airbase_born_tags(
         try:
             # A crash after the Visma insert but before the Airbase link leaves a value of that
             # name: reuse it rather than inserting a twin.
-            code = next((c for c, d in existing.items() if d == name and name), None)
-            created = code is None
-            if code is None:
-                code = _insert_cost_centre(visma, ctx, existing, name)
+            code, created = _find_or_insert_cost_centre(visma, ctx, existing, name)
         except MappingError as error:
             quarantine(
                 COST_CENTER, f"airbase:{tag.airbase_id}", tag.model_dump(), error.reason, store, ctx, report
@@ -181,30 +178,29 @@ def _cost_centre_names(visma: VismaClient, ctx: RunContext) -> dict[str, str]:
     return names
 
 
-def _insert_cost_centre(visma: VismaClient, ctx: RunContext, existing: dict[str, str], name: str) -> str:
-    """Insert a new cost-centre value named ``name`` and return its code (``existing`` kept current).
+def _find_or_insert_cost_centre(
+    visma: VismaClient, ctx: RunContext, existing: dict[str, str], name: str
+) -> tuple[str, bool]:
+    """The code of the cost centre named ``name`` (inserted if Visma has none; ``existing`` kept
+    current), and whether it was inserted now."""
+    reread = False
 
-    An insert that got no answer (5xx, timeout) may or may not have been stored, so it is never
-    replayed blind: the dimension is read again, and a value of that name found there is the one.
-    """
-    attempt = 1
-    while True:
-        code = next_segment_value(set(existing))
-        try:
-            visma.put_dimension_segment_values(
-                ctx.company.cost_center_dimension,
-                ctx.company.cost_center_segment,
-                [tag_to_segment_insert(code, name)],
-            )
-        except (ServerError, TransportError):
-            if attempt >= CREATE_ATTEMPTS:
-                raise
-            attempt += 1
+    def find() -> str | None:
+        nonlocal reread
+        if reread:  # after an insert with no answer, ask Visma what it holds now
             existing.clear()
             existing.update(_cost_centre_names(visma, ctx))
-            stored = next((c for c, d in existing.items() if d == name), None)
-            if stored is not None:
-                return stored
-            continue
+        reread = True
+        return next((c for c, d in existing.items() if d == name and name), None)
+
+    def insert() -> str:
+        code = next_segment_value(set(existing))
+        visma.put_dimension_segment_values(
+            ctx.company.cost_center_dimension,
+            ctx.company.cost_center_segment,
+            [tag_to_segment_insert(code, name)],
+        )
         existing[code] = name
         return code
+
+    return create_without_twin(find, insert)

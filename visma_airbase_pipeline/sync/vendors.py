@@ -9,11 +9,11 @@ from collections.abc import Iterable
 
 from visma_airbase_pipeline.airbase.client import AirbaseClient
 from visma_airbase_pipeline.airbase.models import Vendor
-from visma_airbase_pipeline.errors import ServerError, TransportError
 from visma_airbase_pipeline.ledger import CrosswalkRow, LedgerStore, Transition
 from visma_airbase_pipeline.mapping import MappingError, content_hash
 from visma_airbase_pipeline.mapping.vendors import supplier_to_vendor, vendor_to_supplier_create
-from visma_airbase_pipeline.sync.context import CREATE_ATTEMPTS, DELTA_OVERLAP, RunContext
+from visma_airbase_pipeline.sync.context import DELTA_OVERLAP, RunContext
+from visma_airbase_pipeline.sync.creates import create_without_twin
 from visma_airbase_pipeline.sync.pull import pull
 from visma_airbase_pipeline.sync.push import Candidate, push, quarantine
 from visma_airbase_pipeline.sync.report import SyncReport
@@ -132,21 +132,14 @@ def _link_airbase_born_vendors(
 
 def _find_or_create_supplier(visma: VismaClient, vendor: Vendor, ctx: RunContext) -> tuple[str, bool]:
     """The Visma supplier for an Airbase-born vendor: an existing one of that exact name (a retry
-    after a crash must not create a twin: Visma has no idempotency key), else a new one.
-
-    A create that got no answer (5xx, timeout) may or may not have been stored, so it is never
-    replayed blind: the supplier is looked up by name again before the next attempt.
-    """
+    after a crash must not create a twin), else a new one."""
     name = (vendor.name or "").strip()
     payload = vendor_to_supplier_create(name, ctx.company, email=vendor.email)
-    attempt = 1
-    while True:
+
+    def find() -> str | None:
         for supplier in visma.iter_suppliers(name=name):
             if (supplier.name or "").strip() == name and supplier.number:
-                return supplier.number, attempt > 1  # found after a failed attempt: that one stored it
-        try:
-            return visma.create_supplier(payload).number, True
-        except (ServerError, TransportError):
-            if attempt >= CREATE_ATTEMPTS:
-                raise
-            attempt += 1
+                return supplier.number
+        return None
+
+    return create_without_twin(find, lambda: visma.create_supplier(payload).number)
