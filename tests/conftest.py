@@ -102,3 +102,20 @@ def sandbox_env(sandboxes, dagster_home, monkeypatch):
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("VAB_LEDGER_URL", raising=False)
     return sandboxes
+
+
+@pytest.fixture
+def clock():
+    """The client tests' controllable clock (see fake_clock.py)."""
+    from fake_clock import FakeClock
+
+    return FakeClock()
+
+
+@pytest.fixture
+def rsps():
+    """A ``responses`` mock for client unit tests; unused routes are fine."""
+    import responses
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock

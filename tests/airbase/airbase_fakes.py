@@ -4,27 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from fake_clock import FakeClock
+
 from visma_airbase_pipeline.airbase import AirbaseClient
 from visma_airbase_pipeline.transport import RetryConfig, TransportConfig
 
 BASE = "https://api.airbase.test"
 API = f"{BASE}/v1/accounting"
 TOKEN = "vab-sandbox-airbase-token"
-
-
-class FakeClock:
-    """Monotonic clock + sleep: sleeping only moves time forward and records the wait."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def make_client(clock: FakeClock, **options: Any) -> AirbaseClient:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import responses
+from fake_clock import FakeClock
 
 from visma_airbase_pipeline.transport import RetryConfig, TransportConfig
 from visma_airbase_pipeline.visma import VismaClient
@@ -15,21 +16,6 @@ CLIENT_ID = "vab-sandbox-client"
 SECRET = "vab-sandbox-secret"
 TENANT = "vab-sandbox-tenant"
 COMPANY = "1000001"
-
-
-class FakeClock:
-    """Monotonic clock + sleep: sleeping only moves time forward and records the wait."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def make_client(clock: FakeClock, **options: Any) -> VismaClient:
