@@ -13,6 +13,8 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from visma_airbase_pipeline.ledger import CrosswalkRow, LedgerStore, QuarantineItem, journal, schema
+from visma_airbase_pipeline.webhooks.rejections import KIND as WEBHOOK_KIND
+from visma_airbase_pipeline.webhooks.rejections import redacted
 
 #: The Dagster UI the run links point at when ``VAB_DAGSTER_UI_URL`` is not set.
 DEFAULT_UI_URL = "http://127.0.0.1:3000"
@@ -148,7 +150,8 @@ def quarantine_dict(item: QuarantineItem, *, payload: bool = False) -> dict[str,
         "replayed_at": _iso(item.replayed_at),
     }
     if payload:
-        found["payload"] = item.payload
+        # A kept webhook delivery carries its signature header: shown only as present, with its length.
+        found["payload"] = redacted(item.payload) if item.kind == WEBHOOK_KIND else item.payload
     return found
 
 

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import uuid
+from typing import TYPE_CHECKING, Any
 
 import simplejson
 
 from visma_airbase_pipeline.audit import quarantine_dict
 from visma_airbase_pipeline.ledger import LedgerStore
+
+if TYPE_CHECKING:
+    from visma_airbase_pipeline.sync.replay import WebhookKeys
 
 
 def _list(store: LedgerStore, args: argparse.Namespace) -> int:
@@ -54,7 +59,7 @@ def _replay(store: LedgerStore, args: argparse.Namespace) -> int:
     from visma_airbase_pipeline.airbase import AirbaseClient
     from visma_airbase_pipeline.credentials import resolve_credentials
     from visma_airbase_pipeline.sync.context import RunContext
-    from visma_airbase_pipeline.sync.replay import find_item, replay
+    from visma_airbase_pipeline.sync.replay import WEBHOOK, find_item, replay, replay_webhook
     from visma_airbase_pipeline.visma import VismaClient
 
     if (args.id is None) == (not args.all):
@@ -73,15 +78,35 @@ def _replay(store: LedgerStore, args: argparse.Namespace) -> int:
         items = [item]
     ctx = RunContext(run_id=f"replay-{uuid.uuid4().hex[:12]}")
     credentials = resolve_credentials()
-    with (
-        VismaClient.from_credentials(credentials) as visma,
-        AirbaseClient.from_credentials(credentials) as airbase,
-    ):
-        outcomes = replay(items, visma, airbase, store, ctx)
+    webhooks = _webhook_keys(credentials)
+    # Refused webhook deliveries need no API client (and no API credentials): only today's secrets.
+    outcomes = [replay_webhook(i, store, ctx, webhooks) for i in items if i.kind == WEBHOOK]
+    others = [i for i in items if i.kind != WEBHOOK]
+    if others:
+        with (
+            VismaClient.from_credentials(credentials) as visma,
+            AirbaseClient.from_credentials(credentials) as airbase,
+        ):
+            outcomes += replay(others, visma, airbase, store, ctx, webhooks)
+    outcomes.sort(key=lambda outcome: outcome.item_id)
     for outcome in outcomes:
         state = "resolved" if outcome.resolved else f"open, attempts {outcome.attempts}"
         print(f"#{outcome.item_id} {outcome.kind} {outcome.record_key}: {outcome.message} [{state}]")
     return 0 if all(outcome.resolved for outcome in outcomes) else 1
+
+
+def _webhook_keys(credentials: Any) -> WebhookKeys:
+    """The webhook secrets and Airbase mode configured now, as the receiver would use them."""
+    from visma_airbase_pipeline.sync.replay import WebhookKeys
+    from visma_airbase_pipeline.webhooks.server import MODE_VARIABLE, split_secrets
+
+    return WebhookKeys(
+        secrets={
+            "visma": split_secrets(credentials.visma_webhook_secret),
+            "airbase": split_secrets(credentials.airbase_webhook_secret),
+        },
+        airbase_mode=os.environ.get(MODE_VARIABLE, "").strip() or "body",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

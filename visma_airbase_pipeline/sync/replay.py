@@ -1,6 +1,9 @@
 """Replay of quarantined records once their cause is fixed: the record goes through the same code
 that quarantined it. A record that now goes through resolves its item; one that is still broken is
 quarantined again (attempts + 1); an item already resolved is left alone, so a replay is idempotent.
+
+Refused webhook deliveries (kind ``webhook``) need no API call: they are verified again against the
+secrets configured now and, if they pass, put into the inbox (``webhooks/rejections.py``).
 """
 
 from __future__ import annotations
@@ -29,8 +32,23 @@ from visma_airbase_pipeline.sync.reference import (
 from visma_airbase_pipeline.sync.report import SyncReport
 from visma_airbase_pipeline.sync.vendors import SUPPLIER, pull_suppliers_by_number, push_vendors
 from visma_airbase_pipeline.visma.client import VismaClient
+from visma_airbase_pipeline.webhooks import rejections
+from visma_airbase_pipeline.webhooks.signatures import TOLERANCE_S, Secrets
 
-KINDS = (BILL, SUPPLIER, GL_ACCOUNT, COST_CENTER, ORDER, APPROVAL, PAYMENT)
+WEBHOOK = rejections.KIND
+KINDS = (BILL, SUPPLIER, GL_ACCOUNT, COST_CENTER, ORDER, APPROVAL, PAYMENT, WEBHOOK)
+
+
+@dataclass(frozen=True)
+class WebhookKeys:
+    """The webhook secrets configured now (per source) and the Airbase signature mode, for replays."""
+
+    secrets: dict[str, Secrets] = field(default_factory=dict)
+    airbase_mode: str = "body"
+    tolerance_s: float = TOLERANCE_S
+
+    def __repr__(self) -> str:
+        return f"WebhookKeys({ {k: len(v) for k, v in self.secrets.items()} }, mode={self.airbase_mode!r})"
 
 
 @dataclass
@@ -106,17 +124,56 @@ def _entry_status(airbase: AirbaseClient, entry_id: str) -> str | None:
     return entry.status if entry is not None else None
 
 
+def _already_resolved(item: QuarantineItem) -> ReplayOutcome | None:
+    if item.resolved_at is None:
+        return None
+    message = f"already resolved at {item.resolved_at.isoformat()}; nothing to replay"
+    return ReplayOutcome(item.id, item.kind, item.record_key, True, message, item.attempts)
+
+
+def replay_webhook(
+    item: QuarantineItem, store: LedgerStore, ctx: RunContext, keys: WebhookKeys
+) -> ReplayOutcome:
+    """Verify a refused delivery again with today's secrets; into the inbox if it passes."""
+    done = _already_resolved(item)
+    if done is not None:
+        return done
+    result = rejections.replay(
+        store.engine,
+        item.payload if isinstance(item.payload, dict) else {},
+        keys.secrets,
+        airbase_mode=keys.airbase_mode,
+        tolerance_s=keys.tolerance_s,
+    )
+    outcome = ReplayOutcome(item.id, item.kind, item.record_key, result.resolved, "", item.attempts)
+    if result.resolved:
+        _mark_replayed(store, item)
+        outcome.message = result.message
+    else:
+        _still_broken(store, item, result.message, ctx)
+        outcome.message = f"still refused: {result.message}"
+    current = find_item(store, item.id)
+    outcome.attempts = current.attempts if current else item.attempts
+    return outcome
+
+
 def replay_item(
-    item: QuarantineItem, visma: VismaClient, airbase: AirbaseClient, store: LedgerStore, ctx: RunContext
+    item: QuarantineItem,
+    visma: VismaClient,
+    airbase: AirbaseClient,
+    store: LedgerStore,
+    ctx: RunContext,
+    webhooks: WebhookKeys | None = None,
 ) -> ReplayOutcome:
     """Put one quarantined record through its sync step again."""
     key = item.record_key
     outcome = ReplayOutcome(item.id, item.kind, key, False, "", item.attempts)
-    if item.resolved_at is not None:
-        outcome.resolved = True
-        outcome.message = f"already resolved at {item.resolved_at.isoformat()}; nothing to replay"
-        return outcome
+    done = _already_resolved(item)
+    if done is not None:
+        return done
     missing: str | None = None
+    if item.kind == WEBHOOK:
+        return replay_webhook(item, store, ctx, webhooks or WebhookKeys())
     if item.kind == BILL:
         outcome.reports, missing = _replay_bill(item, visma, airbase, store, ctx)
     elif item.kind == SUPPLIER:
@@ -203,6 +260,7 @@ def replay(
     airbase: AirbaseClient,
     store: LedgerStore,
     ctx: RunContext,
+    webhooks: WebhookKeys | None = None,
 ) -> list[ReplayOutcome]:
     """Replay the items in order. Reference kinds (whole-chart pushes) run once per kind."""
     outcomes: list[ReplayOutcome] = []
@@ -222,7 +280,7 @@ def replay(
                 ReplayOutcome(item.id, item.kind, item.record_key, resolved, message, current.attempts)
             )
             continue
-        outcome = replay_item(item, visma, airbase, store, ctx)
+        outcome = replay_item(item, visma, airbase, store, ctx, webhooks)
         done_kinds.setdefault(item.kind, outcome)
         outcomes.append(outcome)
     return outcomes

@@ -8,6 +8,12 @@ the bytes actually streamed); missing, wrong or stale signature -> 401; not JSON
 "duplicate": bool}`` (a duplicate event id is a no-op). The inbox write runs in the threadpool so
 the event loop never waits on the database. Rejections are logged with their reason, never with a
 secret, a signature or the body.
+
+Every rejection except "inbox unavailable" is also kept in the ledger quarantine (kind ``webhook``,
+see ``rejections.py``) for ``vab quarantine``: 400, 401 and 503 "not configured" with the body and
+the headers needed to verify it again (so a delivery refused for a missing or rotated secret can be
+replayed once the secret is set, even after the sender gave up retrying); 413 without the body.
+Keeping it is best effort: if the ledger cannot be written, the answer is the same 4xx/503.
 """
 
 from __future__ import annotations
@@ -26,8 +32,9 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from visma_airbase_pipeline.ledger.inbox import record_event
-from visma_airbase_pipeline.webhooks import events, signatures
+from visma_airbase_pipeline.webhooks import events, rejections, signatures
 from visma_airbase_pipeline.webhooks.events import EventError, ParsedEvent
+from visma_airbase_pipeline.webhooks.rejections import Rejection
 from visma_airbase_pipeline.webhooks.signatures import SecretLike, Secrets, SignatureError
 
 log = logging.getLogger(__name__)
@@ -41,7 +48,9 @@ SecretsArg = Secrets | SecretLike | Iterable[SecretLike] | None
 
 
 class _TooLarge(Exception):
-    pass
+    def __init__(self, size: int | None) -> None:
+        super().__init__(size)
+        self.size = size
 
 
 def build_receiver(
@@ -99,24 +108,49 @@ def build_receiver(
         parse: Callable[[bytes], ParsedEvent],
     ) -> JSONResponse:
         peer = request.client.host if request.client else "?"
+        headers = rejections.kept_headers(source, request.headers)
+
+        async def reject(
+            status: int, detail: str, reason: str, raw: bytes | None, size: int | None
+        ) -> JSONResponse:
+            rejection = Rejection(source, status, reason, raw, size, headers, peer)
+            try:
+                await run_in_threadpool(rejections.keep, engine, rejection)
+            except Exception as exc:  # keeping it is best effort: the answer stays the same
+                log.error("%s webhook rejection (%d) not kept: %s", source, status, type(exc).__name__)
+            return _answer(status, detail)
+
         try:
             raw = await _read_body(request, max_body)
-        except _TooLarge:
+        except _TooLarge as big:
             log.warning("%s webhook from %s rejected (413): body over %d bytes", source, peer, max_body)
-            return _answer(413, f"The body is larger than {max_body} bytes.")
+            size = f"{big.size} bytes" if big.size is not None else "streamed"
+            return await reject(
+                413,
+                f"The body is larger than {max_body} bytes.",
+                f"the body ({size}) is over the {max_body}-byte cap, so it was not kept",
+                None,
+                big.size,
+            )
         if not configured:
             log.warning("%s webhook from %s rejected (503): no secret is configured", source, peer)
-            return _answer(503, f"The {source} webhook secret is not configured.")
+            return await reject(
+                503,
+                f"The {source} webhook secret is not configured.",
+                f"no {source} webhook secret is configured",
+                raw,
+                len(raw),
+            )
         try:
             check(raw)
         except SignatureError as exc:
             log.warning("%s webhook from %s rejected (401): %s", source, peer, exc.reason)
-            return _answer(401, f"Unauthorized: {exc.reason}.")
+            return await reject(401, f"Unauthorized: {exc.reason}.", exc.reason, raw, len(raw))
         try:
             event = parse(raw)
         except EventError as exc:
             log.warning("%s webhook from %s rejected (400, %d bytes): %s", source, peer, len(raw), exc)
-            return _answer(400, str(exc))
+            return await reject(400, str(exc), str(exc), raw, len(raw))
         try:
             new = await run_in_threadpool(
                 record_event,
@@ -158,13 +192,13 @@ async def _read_body(request: Request, limit: int) -> bytes:
     """The raw body, refusing a declared or streamed size over ``limit`` without reading it all."""
     declared = request.headers.get("content-length", "")
     if declared.strip().isdigit() and int(declared) > limit:
-        raise _TooLarge
+        raise _TooLarge(int(declared))
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise _TooLarge
+            raise _TooLarge(None)
         chunks.append(chunk)
     return b"".join(chunks)
 
