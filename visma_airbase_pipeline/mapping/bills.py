@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from visma_airbase_pipeline.mapping.checks import clean_text, require_date
 from visma_airbase_pipeline.mapping.errors import MappingError, Skip
-from visma_airbase_pipeline.mapping.money import money_str, require_amount, to_minor
+from visma_airbase_pipeline.mapping.money import exact_amount, money_str, require_currency
 from visma_airbase_pipeline.mapping.reference import Company, cost_center_tag_id
 from visma_airbase_pipeline.visma.documents import SupplierInvoice
 
@@ -44,8 +45,8 @@ def invoice_to_bill(invoice: SupplierInvoice, refs: BillReferences, company: Com
     Raises ``Skip`` for documents Airbase should not hold (prepayments, voided or closed ones)
     and ``MappingError`` for documents that cannot be billed as they are (quarantined).
     """
-    doc_type = invoice.document_type or ""
-    number = invoice.reference_number or ""
+    doc_type = clean_text(invoice.document_type, "the documentType")
+    number = clean_text(invoice.reference_number, "the referenceNumber")
     if not doc_type or not number:
         raise MappingError("the document has no documentType or referenceNumber")
     if doc_type == "Prepayment":
@@ -61,17 +62,16 @@ def invoice_to_bill(invoice: SupplierInvoice, refs: BillReferences, company: Com
         raise MappingError("the invoice has no supplier")
     if supplier not in refs.vendors:
         raise MappingError(f"supplier {supplier} has no vendor in Airbase")
-    currency = (invoice.currency_id or "").upper()
-    if not currency:
-        raise MappingError("the invoice has no currency")
+    currency = require_currency(invoice.currency_id, "the invoice (currencyId)")
     if refs.currencies and currency not in refs.currencies:
         raise MappingError(f"currency {currency} is not set up in Airbase")
     if invoice.date is None:
         raise MappingError("the invoice has no document date")
-    due = invoice.due_date or invoice.date
-    if due < invoice.date:
-        raise MappingError(f"due date {due} is before the invoice date {invoice.date}")
-    amount = to_minor(require_amount(invoice.amount, "the invoice amount"), currency)
+    invoice_date = require_date(invoice.date, "the invoice date")
+    due = require_date(invoice.due_date, "the due date") if invoice.due_date else invoice_date
+    if due < invoice_date:
+        raise MappingError(f"due date {due} is before the invoice date {invoice_date}")
+    amount = exact_amount(invoice.amount, "the invoice amount", currency)
     if amount <= 0:
         raise MappingError(f"the invoice amount {amount} is not positive")
     if not invoice.invoice_lines:
@@ -79,10 +79,13 @@ def invoice_to_bill(invoice: SupplierInvoice, refs: BillReferences, company: Com
 
     lines, net = _lines(invoice, refs, currency, sign)
     vat_total = amount - net
-    if invoice.vat_total is not None and to_minor(invoice.vat_total, currency) != vat_total:
-        raise MappingError(
-            f"amount {amount} is not lines {net} plus VAT {to_minor(invoice.vat_total, currency)}"
-        )
+    stated_vat = (
+        exact_amount(invoice.vat_total, "the VAT total (vatTotal)", currency)
+        if invoice.vat_total is not None
+        else None
+    )
+    if stated_vat is not None and stated_vat != vat_total:
+        raise MappingError(f"amount {amount} is not lines {net} plus VAT {stated_vat}")
     if vat_total < 0:
         raise MappingError(f"the invoice's VAT ({vat_total}) is negative")
     if vat_total:
@@ -106,15 +109,15 @@ def invoice_to_bill(invoice: SupplierInvoice, refs: BillReferences, company: Com
         po_number = None
     return {
         "erp_reference_id": bill_reference_id(doc_type, number),
-        "invoice_number": invoice.supplier_reference or number,
+        "invoice_number": clean_text(invoice.supplier_reference, "the supplierReference") or number,
         "erp_vendor_reference_id": supplier,
         "erp_subsidiary_reference_id": company.subsidiary_id,
         "erp_currency_reference_id": currency,
         "erp_ap_account_reference_id": company.ap_account,
-        "invoice_date": invoice.date.isoformat(),
+        "invoice_date": invoice_date.isoformat(),
         "due_date": due.isoformat(),
         "total_amount": money_str(sign * amount, currency),
-        "memo": invoice.description or "",
+        "memo": clean_text(invoice.description, "the description", multiline=True),
         "erp_purchase_order_reference_id": po_number,
         "lines": lines,
     }
@@ -127,9 +130,7 @@ def _lines(
     net = Decimal(0)
     for position, line in enumerate(invoice.invoice_lines, start=1):
         where = f"line {line.line_number or position}"
-        cost = to_minor(
-            require_amount(line.cost if line.cost is not None else line.amount, f"{where} amount"), currency
-        )
+        cost = exact_amount(line.cost if line.cost is not None else line.amount, f"{where} amount", currency)
         account = line.account.number if line.account else None
         if not account:
             raise MappingError(f"{where} has no GL account")
@@ -145,7 +146,9 @@ def _lines(
         lines.append(
             {
                 "line_number": position,
-                "description": line.transaction_description or "",
+                "description": clean_text(
+                    line.transaction_description, f"{where} description", multiline=True
+                ),
                 "amount": money_str(sign * cost, currency),
                 "erp_account_reference_id": account,
                 "erp_tag_reference_ids": tags,

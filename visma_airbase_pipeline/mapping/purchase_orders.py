@@ -9,8 +9,15 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from visma_airbase_pipeline.mapping.checks import clean_text, require_date
 from visma_airbase_pipeline.mapping.errors import MappingError
-from visma_airbase_pipeline.mapping.money import money_str, require_amount, to_minor
+from visma_airbase_pipeline.mapping.money import (
+    exact_amount,
+    money_str,
+    require_amount,
+    require_currency,
+    to_minor,
+)
 from visma_airbase_pipeline.mapping.reference import Company, cost_center_tag_id
 from visma_airbase_pipeline.visma.documents import PurchaseOrder, PurchaseReceipt
 
@@ -25,7 +32,13 @@ def received_quantities(order_nbr: str, receipts: Iterable[PurchaseReceipt]) -> 
             continue
         for line in receipt.lines:
             if line.po_order_nbr == order_nbr and line.po_order_line_nbr is not None:
-                received[line.po_order_line_nbr] += line.receipt_qty or Decimal(0)
+                where = f"receipt {receipt.receipt_nbr} line {line.line_nbr}"
+                quantity = (
+                    require_amount(line.receipt_qty, f"{where} quantity") if line.receipt_qty else Decimal(0)
+                )
+                if quantity < 0:
+                    raise MappingError(f"{where}: received quantity {quantity} is negative")
+                received[line.po_order_line_nbr] += quantity
     return dict(received)
 
 
@@ -37,7 +50,7 @@ def order_to_airbase(
     vendors: set[str],
 ) -> dict[str, Any]:
     """The Airbase purchase-order bulk-upsert item for a Visma order and its receipts."""
-    number = order.order_nbr
+    number = clean_text(order.order_nbr, "the purchase order number")
     if not number:
         raise MappingError("the purchase order has no number")
     supplier = order.supplier.number if order.supplier else None
@@ -45,9 +58,10 @@ def order_to_airbase(
         raise MappingError(f"purchase order {number} has no supplier")
     if supplier not in vendors:
         raise MappingError(f"supplier {supplier} has no vendor in Airbase")
-    currency = (order.currency or company.base_currency).upper()
+    currency = require_currency(order.currency or company.base_currency, f"purchase order {number}")
     if order.date is None:
         raise MappingError(f"purchase order {number} has no order date")
+    order_date = require_date(order.date, f"the order date of purchase order {number}")
     received = received_quantities(number, receipts)
     lines = []
     total = Decimal(0)
@@ -59,13 +73,25 @@ def order_to_airbase(
         if quantity <= 0:
             raise MappingError(f"{where}: quantity {quantity} is not positive")
         unit_price = require_amount(line.unit_cost, f"{where} unit cost")
-        amount = to_minor(line.amount if line.amount is not None else quantity * unit_price, currency)
+        if unit_price < 0:
+            raise MappingError(f"{where}: unit cost {unit_price} is negative")
+        # A stated line amount is source money (exact); quantity x unit cost is ours to round.
+        amount = (
+            exact_amount(line.amount, f"{where} amount", currency)
+            if line.amount is not None
+            else to_minor(quantity * unit_price, currency)
+        )
+        if require_amount(amount, f"{where} amount") < 0:
+            raise MappingError(f"{where}: amount {amount} is negative")
         got = received.get(line.line_nbr, Decimal(0))
         if got > quantity:
             raise MappingError(f"{where}: received {got} is more than the {quantity} ordered")
         warehouse = line.warehouse.id if line.warehouse else None
         segment = next((s.segment_value for s in (line.subaccount.segments if line.subaccount else [])), None)
-        description = line.line_description or (line.inventory.description if line.inventory else None) or ""
+        description = clean_text(
+            line.line_description or (line.inventory.description if line.inventory else None),
+            f"{where} description",
+        )
         lines.append(
             {
                 "line_number": line.line_nbr,
@@ -89,7 +115,7 @@ def order_to_airbase(
         "erp_vendor_reference_id": supplier,
         "erp_subsidiary_reference_id": company.subsidiary_id,
         "erp_currency_reference_id": currency,
-        "order_date": order.date.isoformat(),
+        "order_date": order_date.isoformat(),
         "status": _STATUS.get(order.status or "", "open"),
         "total_amount": money_str(total, currency),
         "lines": lines,

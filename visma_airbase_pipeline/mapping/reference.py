@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from visma_airbase_pipeline.mapping.checks import clean_text
 from visma_airbase_pipeline.mapping.errors import MappingError
 from visma_airbase_pipeline.visma.models import Account, SegmentValue
 from visma_airbase_pipeline.visma.writes import SegmentValueWrite
@@ -46,7 +47,8 @@ def account_to_airbase(account: Account, company: Company) -> dict[str, Any]:
     """A Visma GL account as an Airbase account bulk-upsert item (read-only in Airbase)."""
     if not account.account_cd:
         raise MappingError("GL account has no number (accountCD)")
-    if not account.description:
+    clean_text(account.account_cd, "the GL account number")
+    if not clean_text(account.description, f"the description of GL account {account.account_cd}").strip():
         raise MappingError(f"GL account {account.account_cd} has no description")
     return {
         "erp_reference_id": account.account_cd,
@@ -64,6 +66,8 @@ def segment_value_to_tag(value: SegmentValue, company: Company) -> dict[str, Any
     """A cost-centre segment value as an Airbase tag bulk-upsert item."""
     if not value.value_id:
         raise MappingError("cost-centre segment value has no id")
+    clean_text(value.value_id, "the cost-centre code")
+    clean_text(value.description, f"the description of cost centre {value.value_id}")
     return {
         "erp_reference_id": cost_center_tag_id(value.value_id),
         "name": value.description or value.value_id,

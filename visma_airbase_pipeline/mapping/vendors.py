@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from visma_airbase_pipeline.mapping.checks import clean_text
 from visma_airbase_pipeline.mapping.errors import MappingError
 from visma_airbase_pipeline.mapping.reference import Company
 from visma_airbase_pipeline.visma.models import Supplier
@@ -13,7 +14,8 @@ def supplier_to_vendor(supplier: Supplier, company: Company) -> dict[str, Any]:
     """A Visma supplier as an Airbase vendor bulk-upsert item (the contract's vendor fields)."""
     if not supplier.number:
         raise MappingError("supplier has no number")
-    name = (supplier.name or "").strip()
+    clean_text(supplier.number, "the supplier number")
+    name = clean_text(supplier.name, f"the name of supplier {supplier.number}").strip()
     if not name:
         raise MappingError(f"supplier {supplier.number} has no name")
     item: dict[str, Any] = {
@@ -33,7 +35,7 @@ def _contact_email(supplier: Supplier) -> str | None:
     for key in ("mainContact", "contact"):
         contact = extra.get(key)
         if isinstance(contact, dict) and isinstance(contact.get("email"), str) and contact["email"]:
-            return str(contact["email"])
+            return clean_text(str(contact["email"]), f"the {key} email").strip() or None
     return None
 
 

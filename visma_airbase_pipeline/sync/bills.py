@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from visma_airbase_pipeline.airbase.client import AirbaseClient
 from visma_airbase_pipeline.ledger import LedgerStore
 from visma_airbase_pipeline.mapping import MappingError, Skip
 from visma_airbase_pipeline.mapping.bills import BillReferences, bill_reference_id, invoice_to_bill
+from visma_airbase_pipeline.mapping.records import read_record
 from visma_airbase_pipeline.sync.context import RunContext, Window
-from visma_airbase_pipeline.sync.pull import pull
+from visma_airbase_pipeline.sync.pull import Unreadable, pull
 from visma_airbase_pipeline.sync.purchase_orders import ORDER
 from visma_airbase_pipeline.sync.push import Candidate, push, quarantine
 from visma_airbase_pipeline.sync.reference import COST_CENTER, GL_ACCOUNT
@@ -29,13 +31,26 @@ def invoice_key(invoice: SupplierInvoice) -> str | None:
     return bill_reference_id(invoice.document_type, invoice.reference_number)
 
 
+def raw_invoice_key(raw: dict[str, Any]) -> str | None:
+    """:func:`invoice_key` of a record as read (one that does not fit the model)."""
+    doc_type, number = raw.get("documentType"), raw.get("referenceNumber")
+    if isinstance(number, int) and not isinstance(number, bool):
+        number = str(number)
+    if isinstance(doc_type, str) and isinstance(number, str) and doc_type.strip() and number.strip():
+        return bill_reference_id(doc_type, number)
+    return None
+
+
 def pull_supplier_invoices(
     visma: VismaClient, store: LedgerStore, ctx: RunContext, window: Window
 ) -> SyncReport:
     """One delta read over the window (plus overlap); changed documents become snapshots."""
     report = SyncReport("visma/supplier_invoices", window=window.label())
-    records = visma.iter_supplier_invoices(since=window.pull_since, until=window.end)
-    pull(INVOICE, records, invoice_key, store, ctx, report, floor_day=window.first_day)
+    unreadable = Unreadable(raw_invoice_key)
+    records = visma.iter_supplier_invoices(
+        since=window.pull_since, until=window.end, on_unreadable=unreadable
+    )
+    pull(INVOICE, records, invoice_key, store, ctx, report, floor_day=window.first_day, unreadable=unreadable)
     return report
 
 
@@ -61,14 +76,19 @@ def pull_invoices_by_key(
     """Fetch just the named documents (``Invoice/000123``), as a webhook asks: no delta pull."""
     report = SyncReport("visma/supplier_invoices", window=f"{len(keys)} documents named by webhooks")
     found = []
+    unreadable = Unreadable(raw_invoice_key)
     for key in keys:
         document_type, _, number = key.partition("/")
-        versioned = visma.get_supplier_invoice(document_type, number) if number else None
+        before = len(unreadable.raws)
+        versioned = (
+            visma.get_supplier_invoice(document_type, number, on_unreadable=unreadable) if number else None
+        )
         if versioned is None:
-            report.notes.append(f"{key} not found in Visma")
+            if len(unreadable.raws) == before:
+                report.notes.append(f"{key} not found in Visma")
             continue
         found.append(versioned.record)
-    pull(INVOICE, found, invoice_key, store, ctx, report, floor_day=window.first_day)
+    pull(INVOICE, found, invoice_key, store, ctx, report, floor_day=window.first_day, unreadable=unreadable)
     return report
 
 
@@ -89,7 +109,13 @@ def push_bills(
         if only
         else store.snapshots(INVOICE, first_day=window.first_day, last_day=window.last_day)
     )
-    invoices = [(snap, SupplierInvoice.model_validate(snap.payload)) for snap in snapshots]
+    invoices = []
+    for snap in snapshots:
+        try:
+            invoices.append((snap, read_record(SupplierInvoice, snap.payload, "supplier invoice")))
+        except MappingError as error:  # kept whole, with the fields that do not fit
+            report.read += 1
+            quarantine(BILL, snap.visma_id, snap.payload, error.reason, store, ctx, report)
     refs = bill_references(store)
     missing = {i.supplier.number for _, i in invoices if i.supplier and i.supplier.number} - refs.vendors
     if missing:

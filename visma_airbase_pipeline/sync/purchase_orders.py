@@ -6,6 +6,7 @@ from visma_airbase_pipeline.airbase.client import AirbaseClient
 from visma_airbase_pipeline.ledger import LedgerStore
 from visma_airbase_pipeline.mapping import MappingError
 from visma_airbase_pipeline.mapping.purchase_orders import order_to_airbase
+from visma_airbase_pipeline.mapping.records import read_record
 from visma_airbase_pipeline.sync.context import RunContext, Window
 from visma_airbase_pipeline.sync.pull import pull
 from visma_airbase_pipeline.sync.push import Candidate, push, quarantine
@@ -52,10 +53,16 @@ def push_purchase_orders(
             str(line["poOrderNbr"]) for line in snap.payload.get("lines", []) if line.get("poOrderNbr")
         )
     receipts: dict[str, list[PurchaseReceipt]] = {nbr: [] for nbr in wanted}
+    unreadable: dict[str, str] = {}
     for snap in store.snapshots(RECEIPT):
         orders = {str(line.get("poOrderNbr")) for line in snap.payload.get("lines", [])} & wanted
         if orders:
-            receipt = PurchaseReceipt.model_validate(snap.payload)
+            try:
+                receipt = read_record(PurchaseReceipt, snap.payload, f"purchase receipt {snap.visma_id}")
+            except MappingError as error:  # its orders wait (quarantined below) until it is fixed
+                for nbr in orders:
+                    unreadable[nbr] = error.reason
+                continue
             for nbr in orders:
                 receipts[nbr].append(receipt)
     vendors = {k for k, row in store.crosswalk(SUPPLIER).items() if row.airbase_id}
@@ -65,8 +72,10 @@ def push_purchase_orders(
         found.add(snap.visma_id)
         report.read += 1
         try:
+            if snap.visma_id in unreadable:
+                raise MappingError(unreadable[snap.visma_id])
             payload = order_to_airbase(
-                PurchaseOrder.model_validate(snap.payload),
+                read_record(PurchaseOrder, snap.payload, "purchase order"),
                 receipts[snap.visma_id],
                 ctx.company,
                 vendors=vendors,

@@ -10,6 +10,7 @@ from visma_airbase_pipeline.airbase.client import AirbaseClient
 from visma_airbase_pipeline.ledger import LedgerStore
 from visma_airbase_pipeline.mapping import MappingError, Skip
 from visma_airbase_pipeline.mapping.bills import invoice_to_bill
+from visma_airbase_pipeline.mapping.records import read_record
 from visma_airbase_pipeline.sync.bills import BILL, INVOICE, bill_references
 from visma_airbase_pipeline.sync.context import RunContext, Window
 from visma_airbase_pipeline.visma.documents import SupplierInvoice
@@ -72,7 +73,9 @@ def reconcile_bills(
     refs = bill_references(store)
     for snap in store.snapshots(INVOICE, first_day=window.first_day, last_day=window.last_day):
         try:
-            expected = invoice_to_bill(SupplierInvoice.model_validate(snap.payload), refs, ctx.company)
+            expected = invoice_to_bill(
+                read_record(SupplierInvoice, snap.payload, "supplier invoice"), refs, ctx.company
+            )
         except Skip:
             continue
         except MappingError:

@@ -8,6 +8,7 @@ from typing import Any
 from visma_airbase_pipeline.airbase.client import AirbaseClient
 from visma_airbase_pipeline.ledger import CrosswalkRow, LedgerStore, Transition
 from visma_airbase_pipeline.mapping import MappingError
+from visma_airbase_pipeline.mapping.records import read_record
 from visma_airbase_pipeline.mapping.reference import (
     COST_CENTER_TAG_TYPE,
     account_to_airbase,
@@ -40,7 +41,7 @@ def push_accounts(airbase: AirbaseClient, store: LedgerStore, ctx: RunContext) -
     report = SyncReport("airbase/accounts")
     _push_reference(
         GL_ACCOUNT,
-        lambda raw: account_to_airbase(Account.model_validate(raw), ctx.company),
+        lambda raw: account_to_airbase(read_record(Account, raw, "GL account"), ctx.company),
         airbase.upsert_accounts,
         airbase,
         store,
@@ -104,7 +105,7 @@ def push_tags(airbase: AirbaseClient, visma: VismaClient, store: LedgerStore, ct
         _snapshot_cost_centers(visma, store, ctx, SyncReport("visma/dimensions"))
     _push_reference(
         COST_CENTER,
-        lambda raw: segment_value_to_tag(SegmentValue.model_validate(raw), ctx.company),
+        lambda raw: segment_value_to_tag(read_record(SegmentValue, raw, "cost centre"), ctx.company),
         airbase.upsert_tags,
         airbase,
         store,

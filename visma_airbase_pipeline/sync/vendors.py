@@ -11,6 +11,7 @@ from visma_airbase_pipeline.airbase.client import AirbaseClient
 from visma_airbase_pipeline.airbase.models import Vendor
 from visma_airbase_pipeline.ledger import CrosswalkRow, LedgerStore, Transition
 from visma_airbase_pipeline.mapping import MappingError, content_hash
+from visma_airbase_pipeline.mapping.records import read_record
 from visma_airbase_pipeline.mapping.vendors import supplier_to_vendor, vendor_to_supplier_create
 from visma_airbase_pipeline.sync.context import DELTA_OVERLAP, RunContext
 from visma_airbase_pipeline.sync.creates import create_without_twin
@@ -71,7 +72,7 @@ def push_vendors(
     for snap in store.snapshots(SUPPLIER, visma_ids=only):
         report.read += 1
         try:
-            payload = supplier_to_vendor(Supplier.model_validate(snap.payload), ctx.company)
+            payload = supplier_to_vendor(read_record(Supplier, snap.payload, "supplier"), ctx.company)
         except MappingError as error:
             quarantine(SUPPLIER, snap.visma_id, snap.payload, error.reason, store, ctx, report)
             continue

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import requests
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel, SecretStr, ValidationError
 
 from visma_airbase_pipeline.errors import AuthError, NotFound, RemoteError
 from visma_airbase_pipeline.transport import (
@@ -38,6 +38,9 @@ logger = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
 Payload = Mapping[str, Any] | WriteModel
+#: Told about each record that does not fit its model (the raw record and why); it is then left out
+#: of the stream, so one bad record does not stop the read. Without it, the ValidationError raises.
+OnUnreadable = Callable[[dict[str, Any], ValidationError], None]
 
 
 def _payload(payload: Payload) -> dict[str, Any]:
@@ -197,16 +200,33 @@ class VismaBase(TransportClient):
                     pager.total,
                 )
 
-    def _models(self, raws: Iterator[dict[str, Any]], model: type[M], until: str | None) -> Iterator[M]:
+    def _models(
+        self,
+        raws: Iterator[dict[str, Any]],
+        model: type[M],
+        until: str | None,
+        on_unreadable: OnUnreadable | None = None,
+    ) -> Iterator[M]:
         limit = parse_visma_datetime(until) if until else None
         for raw in raws:
             stamp = raw.get("lastModifiedDateTime")
             if limit is not None and stamp and parse_visma_datetime(stamp) >= limit:
                 continue
-            yield model.model_validate(raw)
+            try:
+                record = model.model_validate(raw)
+            except ValidationError as error:
+                if on_unreadable is None:
+                    raise
+                on_unreadable(raw, error)
+                continue
+            yield record
 
     def _get_versioned(
-        self, template: str, params: Mapping[str, object], model: type[M]
+        self,
+        template: str,
+        params: Mapping[str, object],
+        model: type[M],
+        on_unreadable: OnUnreadable | None = None,
     ) -> Versioned[M] | None:
         try:
             response = self._call("GET", template, params=params)
@@ -214,7 +234,14 @@ class VismaBase(TransportClient):
             return None
         raw = decode_json(response) or {}
         etag = response.headers.get("ETag") or (raw.get("timeStamp") if isinstance(raw, dict) else None)
-        return Versioned(record=model.model_validate(raw), etag=etag)
+        try:
+            record = model.model_validate(raw)
+        except ValidationError as error:
+            if on_unreadable is None or not isinstance(raw, dict):
+                raise
+            on_unreadable(raw, error)
+            return None
+        return Versioned(record=record, etag=etag)
 
     def _create(self, template: str, payload: Payload) -> Created:
         response = self._call("POST", template, body=_payload(payload), idempotent=False)

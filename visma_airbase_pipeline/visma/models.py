@@ -9,6 +9,7 @@ parses JSON numbers with ``parse_float=Decimal``); ids are strings with their le
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -22,9 +23,14 @@ def _drop_nulls(data: Any) -> Any:
 
 
 def _to_date(value: Any) -> Any:
-    """Visma sends business dates as ``2025-03-10T00:00:00``; keep only the calendar date."""
+    """Visma sends business dates as ``2025-03-10T00:00:00``; keep only the calendar date.
+
+    A number is refused rather than read as a Unix time (``20250310`` is not 1970-08-23).
+    """
     if isinstance(value, datetime):
         return value.date()
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        raise ValueError("a number is not a date")
     if isinstance(value, str) and len(value) >= 10:
         return date.fromisoformat(value[:10])
     return value

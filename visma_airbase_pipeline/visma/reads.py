@@ -13,7 +13,7 @@ from typing import Any
 
 from visma_airbase_pipeline.errors import NotFound
 from visma_airbase_pipeline.visma import endpoints as ep
-from visma_airbase_pipeline.visma.base import M, VismaBase
+from visma_airbase_pipeline.visma.base import M, OnUnreadable, VismaBase
 from visma_airbase_pipeline.visma.documents import (
     JournalTransaction,
     PurchaseOrder,
@@ -55,11 +55,13 @@ class VismaReader(VismaBase):
         condition: str,
         until: DeltaValue | None,
         page_size: int | None,
+        on_unreadable: OnUnreadable | None = None,
     ) -> Iterator[M]:
         # Built eagerly so a bad filter raises at the call site, before anything is sent.
         query = build_query(endpoint, filters, since=since, condition=condition)
         until_text = format_visma_datetime(until) if until is not None else None
-        return self._models(self._iter_raw(endpoint, query, page_size or self.page_size), model, until_text)
+        raws = self._iter_raw(endpoint, query, page_size or self.page_size)
+        return self._models(raws, model, until_text, on_unreadable)
 
     def iter_suppliers(
         self,
@@ -88,6 +90,7 @@ class VismaReader(VismaBase):
         condition: str = ">=",
         until: DeltaValue | None = None,
         page_size: int | None = None,
+        on_unreadable: OnUnreadable | None = None,
         **filters: FilterValue,
     ) -> Iterator[SupplierInvoice]:
         """AP documents (Airbase bills); filters: supplier, documentType, status, released, dates."""
@@ -99,6 +102,7 @@ class VismaReader(VismaBase):
             condition=condition,
             until=until,
             page_size=page_size,
+            on_unreadable=on_unreadable,
         )
 
     def iter_purchase_orders(
@@ -245,10 +249,15 @@ class VismaReader(VismaBase):
         """One supplier with its ETag, or None if Visma has no such number."""
         return self._get_versioned(ep.SUPPLIER, {"number": number}, Supplier)
 
-    def get_supplier_invoice(self, document_type: str, number: str) -> Versioned[SupplierInvoice] | None:
+    def get_supplier_invoice(
+        self, document_type: str, number: str, *, on_unreadable: OnUnreadable | None = None
+    ) -> Versioned[SupplierInvoice] | None:
         """One AP document with its ETag (for the approval PUT), or None."""
         return self._get_versioned(
-            ep.SUPPLIER_INVOICE, {"documentType": document_type, "number": number}, SupplierInvoice
+            ep.SUPPLIER_INVOICE,
+            {"documentType": document_type, "number": number},
+            SupplierInvoice,
+            on_unreadable,
         )
 
     def get_supplier_payment(
