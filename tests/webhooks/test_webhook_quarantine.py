@@ -211,3 +211,18 @@ def test_replay_judges_freshness_at_arrival_and_dedupes_with_the_inbox(home_ledg
     outcome = replay_webhook(late, home_ledger, ctx, keys)
     assert outcome.resolved and "was already in the inbox" in outcome.message
     assert [e.event_id for e in rows(home_ledger)] == ["evt_FRESH", "evt_LATE"]
+
+
+def test_postgres_keeps_refused_deliveries_with_nul_bytes(postgres_url):
+    store = LedgerStore(postgres_url)
+    try:
+        raw = b'{"id": "evt_NUL\\u0000", "note": "\x00 NUL in UTF-8", "type": "bill_paid"}'
+        with running_receiver(store.engine, VISMA_SECRET, AIRBASE_SECRET) as running:
+            assert post(running.airbase_url, airbase_delivery("wrong", raw=raw)).status_code == 401
+            assert post(running.airbase_url, airbase_delivery(raw=raw)).status_code == 400
+        kept = [i for i in _kept(store) if body_of(i.payload) == raw]
+        assert len(kept) == 1 and kept[0].attempts == 2 and kept[0].error.startswith("400")
+    finally:
+        with store.engine.begin() as conn:
+            conn.execute(text("DELETE FROM vab_quarantine WHERE kind = 'webhook'"))
+        store.close()
