@@ -6,8 +6,10 @@ STAMP := $(VENV)/.installed-stamp
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 # Two pytest workers: the machines (and CI) have two cores; each worker runs its own sandboxes.
 PYTEST_WORKERS ?= 2
+# `make chaos`: minutes of injected faults (the suite runs a 2-minute soak of its own).
+CHAOS_MINUTES ?= 10
 
-.PHONY: venv test lint typecheck unit demo dev sandbox clean
+.PHONY: venv test lint typecheck unit demo dev sandbox clean chaos
 
 venv: $(STAMP)
 
@@ -35,6 +37,9 @@ test: lint typecheck unit
 
 demo: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(VENV)/bin/vab demo
+
+chaos: $(STAMP)
+	$(VENV)/bin/vab chaos --minutes $(CHAOS_MINUTES)
 
 dev: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(VENV)/bin/vab dev

@@ -76,6 +76,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="run the demo against fresh sandboxes")
     demo.add_argument("--seed", type=int, default=42)
     demo.add_argument("--invoices", type=int, default=500)
+    chaos = commands.add_parser("chaos", help="soak the connector in faults, then verify the end state")
+    chaos.add_argument("--minutes", type=float, default=10.0, help="how long faults are injected")
+    chaos.add_argument("--seed", type=int, default=7)
+    chaos.add_argument("--invoices", type=int, default=500)
+    chaos.add_argument("--keep", default=None, metavar="DIR", help="keep DAGSTER_HOME and logs in DIR")
+    chaos.add_argument("--json", action="store_true", help="print the report as JSON")
     reconcile = commands.add_parser("reconcile", help="Visma open AP against Airbase, differences explained")
     _add_day_range(reconcile)
     reconcile.add_argument("--csv", default=None, help="also write the report to this CSV file")
@@ -134,6 +140,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(str(error), file=sys.stderr)
             return 2
         return 0
+    if args.command == "chaos":
+        from visma_airbase_pipeline.commands import chaos
+
+        return chaos.run(args)
     if args.command == "demo":
         from visma_airbase_pipeline.commands import demo
 

@@ -24,4 +24,7 @@ defs = dg.Definitions(
     # The console logger stays the default; `progress` runs only when run config names it (vab sync).
     loggers={"console": dg.colored_console_logger, "progress": step_progress},
     resources={"visma": VismaResource(), "airbase": AirbaseResource(), "ledger": LedgerResource()},
+    # Steps wait on the APIs and the pools run them one at a time: a process per step would only add
+    # seconds of start-up each (and memory), so every run executes its steps in its own process.
+    executor=dg.in_process_executor,
 )

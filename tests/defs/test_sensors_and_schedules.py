@@ -92,13 +92,30 @@ def test_visma_sensor_requests_one_targeted_run_and_success_settles_the_events(d
     store.close()
 
 
-def test_poller_runs_todays_partition():
-    schedule = defs.get_schedule_def("poller")
-    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
-    now = datetime(2026, 11, 25, 10, 15, tzinfo=UTC)
+def _poll(instance: dg.DagsterInstance) -> dg.ScheduleExecutionData:
     context = dg.build_schedule_context(
-        scheduled_execution_time=now, repository_def=defs.get_repository_def()
+        instance=instance,
+        scheduled_execution_time=datetime(2026, 11, 25, 10, 15, tzinfo=UTC),
+        repository_def=defs.get_repository_def(),
     )
-    (request,) = schedule.evaluate_tick(context).run_requests
+    return defs.get_schedule_def("poller").evaluate_tick(context)
+
+
+def test_poller_runs_todays_partition():
+    assert defs.get_schedule_def("poller").default_status == dg.DefaultScheduleStatus.RUNNING
+    with dg.instance_for_test() as instance:
+        (request,) = _poll(instance).run_requests or []
     assert request.partition_key == "2026-11-25"
+    assert request.tags["vab/trigger"] == "poller"
     assert defs.get_schedule_def("reference_daily").default_status == dg.DefaultScheduleStatus.RUNNING
+
+
+def test_poller_skips_while_the_previous_poll_is_unfinished():
+    with dg.instance_for_test() as instance:
+        tags = {"vab/trigger": "poller"}
+        run = instance.add_run(dg.DagsterRun(job_name="sync", status=dg.DagsterRunStatus.STARTED, tags=tags))
+        skipped = _poll(instance)
+        assert not skipped.run_requests and "still running" in str(skipped.skip_message)
+        instance.report_run_failed(run)
+        (request,) = _poll(instance).run_requests or []
+    assert request.partition_key == "2026-11-25"

@@ -76,6 +76,11 @@ class TokenStore:
             self._grants[grant.token] = grant
         return grant
 
+    def issued(self) -> list[str]:
+        """Every token issued and not yet pruned (a hygiene test looks for them in logs)."""
+        with self._lock:
+            return list(self._grants)
+
     def lookup(self, token: str) -> Grant | None:
         """The grant of a token, expired or not; None when the token was never issued."""
         with self._lock:
