@@ -9,7 +9,7 @@ PYTEST_WORKERS ?= 2
 # `make chaos`: minutes of injected faults (the suite runs a 2-minute soak of its own).
 CHAOS_MINUTES ?= 10
 
-.PHONY: venv test lint typecheck unit demo dev sandbox clean chaos
+.PHONY: venv test lint typecheck unit demo dev sandbox clean chaos chromium screenshots bench
 
 venv: $(STAMP)
 
@@ -21,8 +21,8 @@ $(STAMP): requirements.lock pyproject.toml
 	@touch $(STAMP)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check visma_airbase_pipeline tests
-	$(VENV)/bin/ruff format --check visma_airbase_pipeline tests
+	$(VENV)/bin/ruff check visma_airbase_pipeline tests benchmarks
+	$(VENV)/bin/ruff format --check visma_airbase_pipeline tests benchmarks
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
@@ -30,8 +30,25 @@ typecheck: $(STAMP)
 $(DAGSTER_HOME)/dagster.yaml: dagster.yaml $(STAMP)
 	$(VENV)/bin/vab instance init
 
-unit: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
-	$(VENV)/bin/pytest -q -n $(PYTEST_WORKERS)
+# -rs prints why a test was skipped (the browser test says so when Chromium is missing);
+# loadgroup keeps each xdist_group (one webserver, one soak) on one worker.
+unit: $(STAMP) $(DAGSTER_HOME)/dagster.yaml chromium
+	$(VENV)/bin/pytest -q -rs -n $(PYTEST_WORKERS) --dist loadgroup
+
+# The browser test (tests/ui) drives Debian's Chromium: installed with apt when missing (sessions
+# and CI are root and reach the Debian registry). If it cannot be, `make test` goes on and the
+# test is skipped with the reason printed.
+CHROMIUM := /usr/bin/chromium
+chromium:
+	@test -x $(CHROMIUM) || { echo "Installing Debian's chromium for the browser test..."; \
+		{ DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium \
+		|| { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		--no-install-recommends chromium; }; } >/tmp/vab-chromium-install.log 2>&1; } \
+		|| echo "Chromium could not be installed (see /tmp/vab-chromium-install.log): the browser test will be skipped"
+
+# Re-take the screenshots README and docs/ embed (docs/images/*.png) from the browser test.
+screenshots: $(STAMP) $(DAGSTER_HOME)/dagster.yaml chromium
+	VAB_UPDATE_SCREENSHOTS=1 $(VENV)/bin/pytest -q -rs tests/ui
 
 test: lint typecheck unit
 
@@ -40,6 +57,17 @@ demo: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 
 chaos: $(STAMP)
 	$(VENV)/bin/vab chaos --minutes $(CHAOS_MINUTES)
+
+# `make bench` (BENCH_QUICK=1 for small volumes): figures printed and written to
+# benchmarks/results/latest.json. The dlt peer gets its own venv from benchmarks/requirements-dlt.lock
+# on first use; if that cannot be built, its row says skipped.
+DLT_VENV := .venv-bench-dlt
+DLT_STAMP := $(DLT_VENV)/.installed-stamp
+bench: $(STAMP)
+	@test -f $(DLT_STAMP) || { $(PYTHON) -m venv $(DLT_VENV) \
+		&& $(DLT_VENV)/bin/pip install --quiet --disable-pip-version-check -r benchmarks/requirements-dlt.lock \
+		&& touch $(DLT_STAMP); } || { echo "dlt peer venv not built: its row will be skipped"; rm -rf $(DLT_VENV); }
+	$(PY) -m benchmarks.run
 
 dev: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(VENV)/bin/vab dev

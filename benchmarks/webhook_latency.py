@@ -1,0 +1,165 @@
+"""Item 5: a user's edit in Visma to the updated Airbase bill, with the connector running by itself:
+the webhook receiver (``vab webhooks serve``) and ``dagster-daemon`` (sensors, run queue, runs in
+their own processes), default sensor interval. Every child process is ended, whatever happens."""
+
+from __future__ import annotations
+
+import math
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from benchmarks.measure import ROOT, Home, connector_env
+from benchmarks.sandboxes import Sandboxes, get, patch, post
+from visma_airbase_pipeline.sandbox.environment import SANDBOX_CREDENTIALS
+from visma_airbase_pipeline.settings import Settings
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:
+        return subprocess.Popen(
+            command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM the child's own process group (the daemon's run workers included), then SIGKILL."""
+    if process.poll() is not None:
+        return
+    for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
+        try:
+            os.killpg(process.pid, sig)
+            process.wait(timeout=wait)
+            return
+        except ProcessLookupError:
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest-rank percentile (p50, p95) of a small sample."""
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), math.ceil(share * len(ordered))))
+    return ordered[rank - 1]
+
+
+def _candidates(sandboxes: Sandboxes, count: int) -> list[tuple[str, str]]:
+    """(invoice number, bill airbase_id) of Balanced invoices whose bill awaits approval."""
+    bills = {b["erp_reference_id"]: b for b in get(sandboxes.airbase_url, "state/bills", timeout=900)}
+    found = []
+    for invoice in get(sandboxes.visma_url, "state/supplierInvoice", timeout=900):
+        bill = bills.get(f"{invoice['documentType']}/{invoice['referenceNumber']}")
+        if (
+            bill
+            and invoice["documentType"] == "Invoice"
+            and invoice["status"] == "Balanced"
+            and bill.get("approval_status") == "pending_approval"
+        ):
+            found.append((str(invoice["referenceNumber"]), str(bill["airbase_id"])))
+            if len(found) == count:
+                break
+    return found
+
+
+def webhook_latency(
+    sandboxes: Sandboxes, home: Home, edits: int, spacing_s: float, wait_s: float
+) -> dict[str, Any]:
+    """Edit ``edits`` invoices (status -> Hold, new description), one every ``spacing_s``; time each
+    until its Airbase bill carries the new memo. Needs ``home`` to hold the first full sync."""
+    env = connector_env(sandboxes, home)
+    bin_dir = Path(sys.executable).parent
+    port = _free_port()
+    children: list[subprocess.Popen[bytes]] = []
+    targets = _candidates(sandboxes, edits)
+    latencies: dict[str, float] = {}
+    try:
+        children.append(
+            _start(
+                [str(bin_dir / "vab"), "webhooks", "serve", "--port", str(port)],
+                env,
+                home.path / "receiver.log",
+            )
+        )
+        daemon = [str(bin_dir / "dagster-daemon"), "run", "-m", "visma_airbase_pipeline.definitions"]
+        children.append(_start(daemon, env, home.path / "daemon.log"))
+        receiver = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(f"{receiver}/health", timeout=2).ok:
+                    break
+            except requests.ConnectionError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("the webhook receiver did not start")
+            time.sleep(0.2)
+        secret = SANDBOX_CREDENTIALS["VAB_VISMA_WEBHOOK_SECRET"]
+        post(sandboxes.visma_url, "webhooks", {"url": f"{receiver}/webhooks/visma", "secret": secret})
+        time.sleep(20)  # the daemon's first sensor ticks (code location loaded) before the clock starts
+        api = requests.Session()
+        api.headers["Authorization"] = f"Token {SANDBOX_CREDENTIALS['VAB_AIRBASE_TOKEN']}"
+        admin = requests.Session()
+        started: dict[str, float] = {}
+        pending: dict[str, tuple[str, str]] = {}
+        next_edit = time.monotonic()
+        queue = list(enumerate(targets))
+        end = None
+        while queue or pending:
+            now = time.monotonic()
+            if queue and now >= next_edit:
+                n, (number, airbase_id) = queue.pop(0)
+                memo = f"bench webhook {n} {int(time.time())}"
+                patch(
+                    admin,
+                    sandboxes.visma_url,
+                    "supplierInvoice",
+                    number,
+                    {"status": "Hold", "hold": True, "description": memo},
+                )
+                started[number] = time.monotonic()
+                pending[number] = (airbase_id, memo)
+                next_edit = started[number] + spacing_s
+                if not queue:
+                    end = time.monotonic() + wait_s
+            for number, (airbase_id, memo) in list(pending.items()):
+                response = api.get(f"{sandboxes.airbase_url}/v1/accounting/bills/{airbase_id}/", timeout=30)
+                if response.ok and response.json().get("memo") == memo:
+                    latencies[number] = time.monotonic() - started[number]
+                    del pending[number]
+            if end is not None and time.monotonic() > end:
+                break
+            time.sleep(0.25)
+    finally:
+        try:
+            post(sandboxes.visma_url, "webhooks", {"url": None})
+        finally:
+            for child in reversed(children):
+                _stop(child)
+    values = list(latencies.values())
+    return {
+        "ok": len(values) == len(targets) == edits,
+        "edits": len(targets),
+        "updated": len(values),
+        "missed": len(targets) - len(values),
+        "spacing_s": spacing_s,
+        "sensor_interval_s": Settings().sensor_interval_s,
+        "p50_s": round(percentile(values, 0.50), 2) if values else None,
+        "p95_s": round(percentile(values, 0.95), 2) if values else None,
+        "max_s": round(max(values), 2) if values else None,
+        "mean_s": round(statistics.fmean(values), 2) if values else None,
+    }
