@@ -9,7 +9,7 @@ PYTEST_WORKERS ?= 2
 # `make chaos`: minutes of injected faults (the suite runs a 2-minute soak of its own).
 CHAOS_MINUTES ?= 10
 
-.PHONY: venv test lint typecheck unit demo dev sandbox clean chaos chromium screenshots
+.PHONY: venv test lint typecheck unit demo dev sandbox clean chaos chromium screenshots bench
 
 venv: $(STAMP)
 
@@ -21,8 +21,8 @@ $(STAMP): requirements.lock pyproject.toml
 	@touch $(STAMP)
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check visma_airbase_pipeline tests
-	$(VENV)/bin/ruff format --check visma_airbase_pipeline tests
+	$(VENV)/bin/ruff check visma_airbase_pipeline tests benchmarks
+	$(VENV)/bin/ruff format --check visma_airbase_pipeline tests benchmarks
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
@@ -57,6 +57,17 @@ demo: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 
 chaos: $(STAMP)
 	$(VENV)/bin/vab chaos --minutes $(CHAOS_MINUTES)
+
+# `make bench` (BENCH_QUICK=1 for small volumes): figures printed and written to
+# benchmarks/results/latest.json. The dlt peer gets its own venv from benchmarks/requirements-dlt.lock
+# on first use; if that cannot be built, its row says skipped.
+DLT_VENV := .venv-bench-dlt
+DLT_STAMP := $(DLT_VENV)/.installed-stamp
+bench: $(STAMP)
+	@test -f $(DLT_STAMP) || { $(PYTHON) -m venv $(DLT_VENV) \
+		&& $(DLT_VENV)/bin/pip install --quiet --disable-pip-version-check -r benchmarks/requirements-dlt.lock \
+		&& touch $(DLT_STAMP); } || { echo "dlt peer venv not built: its row will be skipped"; rm -rf $(DLT_VENV); }
+	$(PY) -m benchmarks.run
 
 dev: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(VENV)/bin/vab dev
