@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ import responses
 from visma_airbase_pipeline.airbase import AirbaseClient
 from visma_airbase_pipeline.credentials import resolve_credentials
 from visma_airbase_pipeline.errors import RemoteError
+from visma_airbase_pipeline.sandbox.environment import SANDBOX_CREDENTIALS
 from visma_airbase_pipeline.settings import Settings
 from visma_airbase_pipeline.transport import RetryConfig, TransportConfig
 from visma_airbase_pipeline.visma import VismaClient
@@ -25,6 +28,18 @@ ACCESS_TOKEN = "eyJhbGciOi-access-token-xyz"
 AIRBASE_TOKEN = "vab-sandbox-airbase-token"
 WEBHOOK_SECRETS = ("whsec-visma-0123456789", "whsec-airbase-0123456789")
 ALL_SECRETS = (CLIENT_SECRET, ACCESS_TOKEN, AIRBASE_TOKEN, *WEBHOOK_SECRETS)
+#: A master key the soak's and the demo's processes get in their environment.
+MASTER_KEY = "hUHS2kOapzh3mIc9Rz8Wm0xDFcm6vEpJq-uJFWv2n4o="
+#: The secrets the sandboxes hand the connector, and that master key: none may ever be printed.
+KNOWN_SANDBOX_SECRETS = [
+    SANDBOX_CREDENTIALS[name]
+    for name in (
+        "VAB_VISMA_CLIENT_SECRET",
+        "VAB_AIRBASE_TOKEN",
+        "VAB_VISMA_WEBHOOK_SECRET",
+        "VAB_AIRBASE_WEBHOOK_SECRET",
+    )
+] + [MASTER_KEY]
 NO_WAIT = TransportConfig(retry=RetryConfig(max_attempts=2, jitter_s=0.0))
 
 
@@ -118,3 +133,17 @@ def test_settings_credentials_and_vault_reprs_carry_no_secret(
     settings = Settings(_env_file=None)
     creds = resolve_credentials(settings)
     assert_clean(repr(settings), str(settings), repr(creds), str(creds), str(creds.model_dump()))
+
+
+@pytest.mark.integration
+def test_no_secret_in_what_the_demo_prints(tmp_path):
+    env = {**os.environ, "VAB_MASTER_KEY": MASTER_KEY, "DAGSTER_HOME": str(tmp_path)}
+    demo = subprocess.run(
+        [sys.executable, "-m", "visma_airbase_pipeline.cli", "demo", "--invoices", "120"],
+        env=env,
+        capture_output=True,
+        timeout=600,
+    )
+    assert demo.returncode == 0, demo.stdout.decode()[-2000:] + demo.stderr.decode()[-2000:]
+    for secret in KNOWN_SANDBOX_SECRETS:
+        assert secret.encode() not in demo.stdout + demo.stderr

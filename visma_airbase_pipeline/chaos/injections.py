@@ -15,14 +15,28 @@ AIRBASE_API = r"/v1/accounting"
 WRITES = ("POST", "PUT", "PATCH")
 
 
+TOKENS_REVOKED = "tokens revoked"
+STALE_ETAGS = "stale ETags"
+
+
 @dataclass(frozen=True)
 class Episode:
-    """A spell of one kind of API trouble on both sandboxes (fault rules and sandbox config)."""
+    """A spell of API trouble on both sandboxes: fault rules, and optionally Visma tokens revoked
+    every few seconds and conditional writes racing a concurrent edit."""
 
     name: str
     visma_rules: tuple[dict[str, Any], ...] = ()
     airbase_rules: tuple[dict[str, Any], ...] = ()
-    visma_config: dict[str, Any] = field(default_factory=dict)
+    revoke_tokens_every_s: float | None = None
+    concurrent_edit_rate: float | None = None
+
+    def kinds(self) -> list[str]:
+        """The fault kinds this episode injects (how the tally names them)."""
+        return [
+            self.name,
+            *([TOKENS_REVOKED] if self.revoke_tokens_every_s else []),
+            *([STALE_ETAGS] if self.concurrent_edit_rate else []),
+        ]
 
 
 def episodes(read_timeout_s: float) -> list[Episode]:
@@ -34,6 +48,7 @@ def episodes(read_timeout_s: float) -> list[Episode]:
             "429 storm",
             ({"path": VISMA_API, "status": 429, "retry_after": 1, "rate": 0.4},),
             ({"path": AIRBASE_API, "status": 429, "retry_after": 1, "rate": 0.4},),
+            revoke_tokens_every_s=2.0,
         ),
         Episode(
             "5xx and lost answers",
@@ -47,6 +62,7 @@ def episodes(read_timeout_s: float) -> list[Episode]:
                 {"path": AIRBASE_API, "status": 504, "rate": 0.05, "body": "html"},
                 *({**rule, "path": AIRBASE_API} for rule in lost_answers),
             ),
+            concurrent_edit_rate=0.5,
         ),
         Episode(
             "timeouts",
@@ -61,8 +77,8 @@ def episodes(read_timeout_s: float) -> list[Episode]:
                 {"method": "GET", "path": AIRBASE_API, "delay_s": slow, "rate": 0.08},
                 {"method": "POST", "path": AIRBASE_API, "delay_s": slow, "after_commit": True, "rate": 0.15},
             ),
+            revoke_tokens_every_s=3.0,
         ),
-        Episode("token expiry", visma_config={"token_ttl": 2}),
     ]
 
 
@@ -86,7 +102,7 @@ class Tally:
 
 
 class FaultPlanter:
-    """Installs one episode at a time on both sandboxes and counts how often its rules fired."""
+    """Runs one episode at a time on both sandboxes and counts how often each of its faults hit."""
 
     def __init__(self, visma: SandboxAdmin, airbase: SandboxAdmin, tally: Tally, seed: int) -> None:
         self.visma = visma
@@ -94,8 +110,8 @@ class FaultPlanter:
         self.tally = tally
         self.seed = seed
         self.current: Episode | None = None
-        self._token_ttl = int(visma.get("config")["token_ttl"])
-        self._unauthorized_before = 0
+        self._statuses_before: Counter[int] = Counter()
+        self._revoked_at = 0.0
 
     def start(self, episode: Episode) -> None:
         """Replace whatever episode is on with ``episode``."""
@@ -103,36 +119,57 @@ class FaultPlanter:
         self.current = episode
         self.tally.episodes[episode.name] += 1
         self.seed += 1
-        self._unauthorized_before = status_counts(self.visma)[401]
+        self._statuses_before = status_counts(self.visma)
         for admin, rules in ((self.visma, episode.visma_rules), (self.airbase, episode.airbase_rules)):
             if rules:
                 admin.post("faults", {"rules": list(rules), "seed": self.seed})
-        if episode.visma_config:
-            self.visma.post("config", episode.visma_config)
+        if episode.concurrent_edit_rate:
+            self.visma.post("config", {"concurrent_edit_rate": episode.concurrent_edit_rate})
 
-    def fired(self) -> int:
-        """How often the current episode has hit the connector so far (expired tokens: its 401s)."""
-        if self.current is None:
-            return 0
-        if self.current.visma_config:
-            return status_counts(self.visma)[401] - self._unauthorized_before
-        return sum(
+    def tick(self, now: float) -> None:
+        """What the current episode does repeatedly: revoke the Visma tokens."""
+        every = self.current.revoke_tokens_every_s if self.current else None
+        if every is not None and now - self._revoked_at >= every:
+            self.visma.post("tokens/expire")
+            self._revoked_at = now
+
+    def hits(self) -> Counter[str]:
+        """How often each fault kind of the current episode has hit the connector so far."""
+        episode = self.current
+        found: Counter[str] = Counter()
+        if episode is None:
+            return found
+        found[episode.name] = sum(
             int(rule["fired"])
             for admin in (self.visma, self.airbase)
             for rule in admin.get("faults")["rules"]
         )
+        if episode.revoke_tokens_every_s or episode.concurrent_edit_rate:
+            answers = status_counts(self.visma)
+            if episode.revoke_tokens_every_s:
+                found[TOKENS_REVOKED] = answers[401] - self._statuses_before[401]
+            if episode.concurrent_edit_rate:
+                found[STALE_ETAGS] = answers[412] - self._statuses_before[412]
+        return found
+
+    def least_hits(self) -> int:
+        """The hits of the episode's least-hit fault kind (every kind should have hit a few times)."""
+        if self.current is None:
+            return 0
+        hits = self.hits()
+        return min(hits[kind] for kind in self.current.kinds())
 
     def stop(self) -> None:
-        """End the current episode: count what fired, remove its rules, restore the config."""
+        """End the current episode: count what hit, remove its rules, restore the Visma config."""
         episode = self.current
         if episode is None:
             return
-        self.tally.fired[episode.name] += self.fired()
+        self.tally.fired.update(self.hits())
         self.current = None
         for admin in (self.visma, self.airbase):
             admin.delete("faults")
-        if episode.visma_config:
-            self.visma.post("config", {"token_ttl": self._token_ttl})
+        if episode.concurrent_edit_rate:
+            self.visma.post("config", {"concurrent_edit_rate": 0})
 
 
 def webhook_misbehaviour(drop: float, duplicate: float, reorder: float) -> dict[str, float]:

@@ -148,3 +148,12 @@ def test_scopes(visma: Visma, scope: str, method: str, path: str, allowed: bool)
         assert r.status_code == 403
         assert r.json()["ExceptionType"] == "IPPException"
         assert scope not in r.json()["ExceptionMessage"].rsplit(":", 1)[-1]
+
+
+def test_revoked_tokens_are_401_until_a_new_one_is_fetched(visma: Visma) -> None:
+    assert visma.get("/v1/supplier/70001").status_code == 200
+    answer = visma.admin("POST", "tokens/expire", {})
+    assert answer.status_code == 200 and answer.json()["expired"] >= 1
+    assert visma.get("/v1/supplier/70001").status_code == 401
+    visma.login()
+    assert visma.get("/v1/supplier/70001").status_code == 200

@@ -71,3 +71,18 @@ def test_action_if_match_strict_by_default_relaxable(visma: Visma) -> None:
     assert r.json()["actionResult"] == "Done"
     assert r.headers["ETag"] == visma.get(path).headers["ETag"]
     assert _version(r.headers["ETag"]) == _version(stale) + 2
+
+
+def test_concurrent_edit_rate_makes_conditional_writes_race_a_real_edit(visma: Visma) -> None:
+    assert visma.admin("POST", "config", {"concurrent_edit_rate": 1}).status_code == 200
+    etag = visma.get("/v1/supplier/70001").headers["ETag"]
+    r = visma.call("PUT", "/v1/supplier/70001", json={"name": w("Mine")}, headers={"If-Match": etag})
+    assert r.status_code == 412
+    moved = visma.get("/v1/supplier/70001").headers["ETag"]
+    assert _version(moved) == _version(etag) + 1  # someone else really saved it
+    assert body(visma.get("/v1/supplier/70001"))["name"] != "Mine"
+    assert visma.call("PUT", "/v1/supplier/70001", json={"name": w("Anyone")}).status_code == 204
+    assert visma.admin("POST", "config", {"concurrent_edit_rate": 0}).status_code == 200
+    etag = visma.get("/v1/supplier/70001").headers["ETag"]
+    r = visma.call("PUT", "/v1/supplier/70001", json={"name": w("Mine")}, headers={"If-Match": etag})
+    assert r.status_code == 204

@@ -9,16 +9,17 @@ rule and the Visma-specific ``POST /_sandbox/config`` options.
 from __future__ import annotations
 
 import hashlib
+import random
 from dataclasses import asdict, dataclass, fields, replace
 from decimal import Decimal
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import BaseRoute
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
 
 from visma_airbase_pipeline.sandbox.faults import FaultDecision
-from visma_airbase_pipeline.sandbox.framework import ApiError, Sandbox
+from visma_airbase_pipeline.sandbox.framework import ADMIN_PREFIX, ApiError, Sandbox
 from visma_airbase_pipeline.sandbox.ratelimit import RateDecision, SameRequestGuard
 from visma_airbase_pipeline.sandbox.seed import seed_company
 from visma_airbase_pipeline.sandbox.visma import admin, errors, routes
@@ -42,6 +43,9 @@ class VismaConfig:
     same_request_limit: int = 5
     same_request_window_s: float = 60.0
     background_delay_s: float = 0.0
+    #: Share of conditional writes (``If-Match``) that find the record saved by another user a
+    #: moment earlier: the sandbox really changes the record's version first, so the write gets 412.
+    concurrent_edit_rate: float = 0.0
 
 
 def _checked(name: str, value: Any, kind: type) -> Any:
@@ -83,6 +87,7 @@ class VismaSandbox(Sandbox):
         self.cache = PageCache()
         self.background = BackgroundJobs()
         self.store: VismaStore
+        self._edits = random.Random(seed)
         super().__init__(
             seed=seed,
             invoices=invoices,
@@ -109,6 +114,20 @@ class VismaSandbox(Sandbox):
         self.guard.configure(self.config.same_request_limit, self.config.same_request_window_s)
         self.limiter.configure(*self._default_rate)
         super().reset(seed, invoices)
+
+    def edited_concurrently(self) -> bool:
+        """Whether this conditional write finds its record just changed by someone else."""
+        rate = self.config.concurrent_edit_rate
+        return rate > 0 and self._edits.random() < rate
+
+    def admin_routes(self) -> list[BaseRoute]:
+        """``POST /_sandbox/tokens/expire``: every issued token expires now, as when Connect revokes
+        them early (credentials rotated, a session ended); the next ERP call gets 401."""
+
+        async def expire(request: Request) -> Response:
+            return JSONResponse({"expired": self.tokens.expire_all()})
+
+        return [Route(f"{ADMIN_PREFIX}/tokens/expire", expire, methods=["POST"])]
 
     def state(self, collection: str) -> list[dict[str, Any]]:
         """Every record of the collection in read shape."""

@@ -14,7 +14,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import parse_qs
 
 from starlette.requests import Request
@@ -75,6 +75,15 @@ class TokenStore:
                 self._grants = {k: g for k, g in self._grants.items() if g.expires_at > now}
             self._grants[grant.token] = grant
         return grant
+
+    def expire_all(self) -> int:
+        """Expire every unexpired token now; how many there were."""
+        now = self._clock()
+        with self._lock:
+            live = [token for token, grant in self._grants.items() if grant.expires_at > now]
+            for token in live:
+                self._grants[token] = replace(self._grants[token], expires_at=now)
+        return len(live)
 
     def issued(self) -> list[str]:
         """Every token issued and not yet pruned (a hygiene test looks for them in logs)."""

@@ -121,6 +121,8 @@ def check_if_match(call: Call, entry: Entry, *, action: bool = False) -> None:
     relaxed = action and not call.sb.config.if_match_on_actions and not call.background
     if header is None or relaxed:
         return
+    if call.sb.edited_concurrently():
+        call.sb.store[entry.collection].touch(entry, call.sb.store.clock)
     wanted = {tag.strip().removeprefix("W/").strip('"') for tag in header.split(",")}
     if "*" not in wanted and entry.etag not in wanted:
         raise ApiError(412, "The record was changed by someone else (ETag does not match If-Match).")
