@@ -24,9 +24,26 @@ def _add_day_range(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--to", dest="last", type=_day, default=None, help="last UTC day (inclusive)")
 
 
+EXIT_CODES = """exit codes:
+  0  done: the systems work, the sync and its checks passed, nothing unexplained
+  1  done, and something is wrong: a system that does not answer (ping), a failed asset, check
+     or replay; an unexplained difference; a record the ledger does not know; a vault that
+     the key cannot open
+  2  usage or configuration error: bad arguments, a day range that is no range, a bad setting,
+     a server that cannot start (port taken)
+
+--json (ping, sync, reconcile, audit, quarantine list, chaos) prints one JSON document on stdout;
+logs go to stderr."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The whole ``vab`` command tree."""
-    parser = argparse.ArgumentParser(prog="vab", description="Visma.net ERP <-> Airbase connector")
+    parser = argparse.ArgumentParser(
+        prog="vab",
+        description="Visma.net ERP <-> Airbase connector",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     sandbox = commands.add_parser("sandbox", help="the local Visma and Airbase sandboxes")
@@ -52,9 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("ping", help="check both configured systems end to end")
     check.add_argument("--timeout", type=float, default=None, help="seconds per call")
+    check.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
     sync = commands.add_parser("sync", help="sync reference data and the given UTC days now")
     _add_day_range(sync)
+    sync.add_argument("--json", action="store_true", help="print the outcome as JSON (no progress bar)")
 
     webhooks = commands.add_parser("webhooks", help="the webhook receiver")
     webhook_actions = webhooks.add_subparsers(dest="action", required=True)
@@ -85,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     reconcile = commands.add_parser("reconcile", help="Visma open AP against Airbase, differences explained")
     _add_day_range(reconcile)
     reconcile.add_argument("--csv", default=None, help="also write the report to this CSV file")
+    reconcile.add_argument("--json", action="store_true", help="print the report as JSON")
 
     audit = commands.add_parser("audit", help="the ledger history of one record")
     audit.add_argument("kind", choices=("invoice", "bill", "supplier", "vendor", "payment"))
@@ -96,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing = quarantine_actions.add_parser("list", help="open quarantine items")
     listing.add_argument("--kind", default=None, help="only this kind (bill, supplier, gl_account, ...)")
     listing.add_argument("--all", action="store_true", help="resolved items too")
+    listing.add_argument("--json", action="store_true", help="print JSON instead of a table")
     show = quarantine_actions.add_parser("show", help="one item's kept payload and reason, as JSON")
     show.add_argument("id", type=int)
     replay = quarantine_actions.add_parser("replay", help="run quarantined records through the sync again")

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import simplejson
 
 from visma_airbase_pipeline.audit import quarantine_dict
+from visma_airbase_pipeline.commands.output import print_json, print_table
 from visma_airbase_pipeline.ledger import LedgerStore
 
 if TYPE_CHECKING:
@@ -19,28 +20,28 @@ if TYPE_CHECKING:
 
 def _list(store: LedgerStore, args: argparse.Namespace) -> int:
     items = store.quarantined(args.kind, include_resolved=args.all)
+    if args.json:
+        print_json([quarantine_dict(item) for item in items])
+        return 0
     if not items:
         print("No quarantined records." if args.all else "No open quarantine items.")
         return 0
-    header = ("id", "kind", "record", "attempts", "first seen", "last seen")
     rows = []
     for item in items:
         found = quarantine_dict(item)
         rows.append(
             (
-                str(item.id),
+                item.id,
                 item.kind,
                 item.record_key,
-                str(item.attempts),
+                item.attempts,
                 (found["first_seen"] or "")[:19].replace("T", " "),
                 (found["last_seen"] or "")[:19].replace("T", " "),
                 ("resolved: " if item.resolved_at else "") + item.error,
             )
         )
-    widths = [max(len(name), *(len(row[i]) for row in rows)) for i, name in enumerate(header)]
-    print("  ".join(name.ljust(w) for name, w in zip(header, widths, strict=True)) + "  reason")
-    for row in rows:
-        print("  ".join(value.ljust(w) for value, w in zip(row, widths, strict=False)) + "  " + row[-1])
+    columns = ("id", "kind", "record", "attempts", "first seen", "last seen", "reason")
+    print_table(columns, rows, numeric=("id", "attempts"))
     return 0
 
 

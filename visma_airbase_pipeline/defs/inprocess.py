@@ -57,6 +57,7 @@ def run_sync(
     instance: dg.DagsterInstance | None = None,
     log_level: str = "WARNING",
     progress: bool = False,
+    plain_progress: bool = True,
 ) -> SyncOutcome:
     """Materialize reference and inbound assets for UTC days ``first_day..last_day`` as one run."""
     job = defs.resolve_implicit_global_asset_job_def()
@@ -66,7 +67,10 @@ def run_sync(
     }
     loggers: dict[str, Any] = {"console": {"config": {"log_level": log_level}}}
     if progress:
-        loggers["progress"] = {"config": {"total": len(job.graph.node_dict)}}
+        total = len(job.graph.node_dict)
+        # The bar stays for `vab sync`; the demo's vanishes and, in a log, prints no step lines.
+        config = {"total": total, "plain_lines": plain_progress, "transient": not plain_progress}
+        loggers["progress"] = {"config": config}
     result = job.execute_in_process(
         instance=instance or dg.DagsterInstance.get(),
         tags=tags,
