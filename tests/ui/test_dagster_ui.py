@@ -230,8 +230,12 @@ def test_lineage_graph_shows_every_design_asset_and_edge(ui: UI) -> None:
     page = ui.page
     expect(page.get_by_text("Global asset lineage")).to_be_visible()
     expect(page.locator("foreignObject.group")).to_have_count(3)
+    # More room for the graph: fold the asset tree beside it (the button right of "Jump to…").
+    page.get_by_placeholder("Jump to…").locator("xpath=following::button[1]").click()
     page.keyboard.press("Alt+KeyE")  # "expand all groups"
     expect(page.locator("foreignObject [class*='assetName']")).to_have_count(len(DESIGN_ASSETS))
+    # Wait for the materialization statuses (fully materialized assets turn green).
+    expect(page.locator("foreignObject [style*='color-background-green']").first).to_be_visible()
     page.wait_for_timeout(1000)  # the layout animates into place
     graph = page.evaluate(_GRAPH_JS)
     assets, edges = _rendered_edges(graph)
@@ -239,6 +243,8 @@ def test_lineage_graph_shows_every_design_asset_and_edge(ui: UI) -> None:
     assert edges >= DESIGN_EDGES, f"missing from the page: {DESIGN_EDGES - edges}"
     # The page draws exactly the dependencies the code location declares, no more, no fewer.
     assert edges == asset_edges(ui.url)
+    page.get_by_role("button").filter(has=page.get_by_role("img", name="zoom_out")).click()
+    page.wait_for_timeout(500)
     ui.shot("lineage")
 
 
