@@ -6,7 +6,19 @@ import pickle
 
 import pytest
 
-from visma_airbase_pipeline.errors import RateLimited, RemoteError, ValidationFailed, parse_error_body
+from visma_airbase_pipeline.errors import (
+    AuthError,
+    Conflict,
+    NotFound,
+    RateLimited,
+    RemoteError,
+    ServerError,
+    StaleEtag,
+    TransportError,
+    ValidationFailed,
+    parse_error_body,
+    refused_the_record,
+)
 
 
 @pytest.mark.parametrize(
@@ -89,3 +101,22 @@ def test_errors_survive_pickling_with_their_fields():
 
 def test_plain_message_without_request_line():
     assert str(RemoteError("just this")) == "just this"
+
+
+@pytest.mark.parametrize(
+    ("error", "refused"),
+    [
+        (ValidationFailed("bad account", status=400), True),
+        (NotFound("no such invoice", status=404), True),
+        (Conflict("already synced", status=409), True),
+        (AuthError("token revoked", status=401), False),
+        (AuthError("not allowed", status=403), False),
+        (RateLimited("slow down", status=429), False),
+        (StaleEtag("kept changing", status=412), False),
+        (TransportError("read timed out", kind="timeout"), False),
+        (ServerError("bad gateway", status=502), False),
+        (RemoteError("request timeout", status=408), False),
+    ],
+)
+def test_only_a_refusal_of_the_record_itself_is_quarantine_material(error, refused):
+    assert refused_the_record(error) is refused

@@ -123,6 +123,20 @@ class TransportError(RemoteError):
         self.kind: TransportFailure = kind
 
 
+def refused_the_record(error: RemoteError) -> bool:
+    """Whether the remote refused this record itself (a 4xx about its content), as opposed to a
+    failure of the moment: expired or revoked credentials, a rate limit, a record that kept
+    changing under us, or no answer at all. Only a refusal belongs in the quarantine; the rest is
+    left for the next run."""
+    if isinstance(error, AuthError | RateLimited | StaleEtag | TransportError):
+        return False
+    return (
+        error.status is not None
+        and 400 <= error.status < 500
+        and error.status not in (401, 403, 408, 412, 429)
+    )
+
+
 def _clean_text(text: str) -> str:
     """Collapse HTML pages and long bodies into one short line (CDN error pages are whole documents)."""
     text = _SPACES.sub(" ", _TAGS.sub(" ", text)).strip()

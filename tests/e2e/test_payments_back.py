@@ -47,7 +47,7 @@ from payments_support import (
 )
 from payments_support import bills as pick_bills
 
-from visma_airbase_pipeline.errors import RemoteError
+from visma_airbase_pipeline.errors import RemoteError, StaleEtag
 from visma_airbase_pipeline.ledger import LedgerStore, journal
 from visma_airbase_pipeline.sync.payment_checks import reconcile_payments
 
@@ -304,6 +304,25 @@ def test_an_edit_in_visma_between_read_and_write_costs_one_412_then_the_approval
     assert landed["description"] == "Checked by AP clerk"  # the clerk's edit was not overwritten
     synced = entry(env.airbase_url, bill_entry["airbase_id"])
     assert synced["status"] == "sync_complete" and synced["erp_reference_id"] == f"Invoice/{b.number}"
+
+
+def test_an_invoice_that_keeps_changing_is_left_for_the_next_run_not_quarantined(worker):
+    env, w = worker
+    (b,) = pick_bills(env, payable("Hold", "SEK"))
+    bill_entry = approve(env.airbase_url, b.bill)
+    admin(env.visma_url, "config", {"concurrent_edit_rate": 1})  # every conditional write races an edit
+    try:
+        with pytest.raises(StaleEtag):
+            w.approvals("storm")
+    finally:
+        admin(env.visma_url, "config", {"concurrent_edit_rate": 0})
+    assert w.store.quarantined() == []
+    assert entry(env.airbase_url, bill_entry["airbase_id"])["status"] == "sync_ready"
+    assert invoice(env.visma_url, b.number)["hold"] is True
+    report = w.approvals("calm")
+    assert report.updated == 1 and not report.quarantined
+    assert invoice(env.visma_url, b.number)["hold"] is False
+    assert entry(env.airbase_url, bill_entry["airbase_id"])["status"] == "sync_complete"
 
 
 # ----- 6. a conflicting edit in Visma: quarantined, never paid ----------------------------------

@@ -9,7 +9,7 @@ from typing import Any
 
 from visma_airbase_pipeline.airbase.client import AirbaseClient
 from visma_airbase_pipeline.airbase.models import LedgerEntry
-from visma_airbase_pipeline.errors import AuthError, Conflict, RateLimited, RemoteError, StaleEtag
+from visma_airbase_pipeline.errors import AuthError, Conflict, RateLimited, RemoteError, refused_the_record
 from visma_airbase_pipeline.ledger import LedgerStore, Transition
 from visma_airbase_pipeline.sync.context import RunContext
 from visma_airbase_pipeline.sync.push import quarantine
@@ -115,11 +115,8 @@ def _approve(
         _reject(entry, reason, airbase, store, ctx, report)
         report.conflicts.append(reason)
         return
-    except StaleEtag as error:
-        _reject(entry, f"invoice {number} kept changing in Visma: {error}", airbase, store, ctx, report)
-        return
     except RemoteError as error:
-        if error.status is not None and 400 <= error.status < 500 and error.status != 429:
+        if refused_the_record(error):
             _reject(entry, f"invoice {number}: {error}", airbase, store, ctx, report)
             return
         raise

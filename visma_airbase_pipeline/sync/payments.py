@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from visma_airbase_pipeline.airbase.client import AirbaseClient
 from visma_airbase_pipeline.airbase.models import LedgerEntry
-from visma_airbase_pipeline.errors import AuthError, Conflict, RateLimited, RemoteError, TransportError
+from visma_airbase_pipeline.errors import AuthError, Conflict, RateLimited, RemoteError, refused_the_record
 from visma_airbase_pipeline.ledger import LedgerStore, Transition, journal
 from visma_airbase_pipeline.ledger.journal import JournalEntry
 from visma_airbase_pipeline.mapping import MappingError
@@ -105,8 +105,7 @@ class PaymentSync:
                 try:
                     number = self.visma.create_supplier_payment(payload).number
                 except RemoteError as error:
-                    refused = error.status is not None and 400 <= error.status < 500
-                    if refused and not isinstance(error, TransportError):
+                    if refused_the_record(error):
                         raise MappingError(f"Visma refused the payment: {error}") from None
                     # The answer was lost: the payment may exist. Look before anything else.
                     number = self._find_posted(row)
