@@ -19,20 +19,26 @@ class _StepProgress(logging.Handler):
     def __init__(self, total: int, plain_lines: bool, transient: bool) -> None:
         super().__init__(logging.DEBUG)
         self.total, self.done, self.started = total, 0, time.monotonic()
-        self.plain_lines = plain_lines
-        out = Console(file=sys.stdout, markup=False, highlight=False)
+        self.plain_lines, self.transient = plain_lines, transient
+        # Decided now: while a step runs, Dagster's compute-log capture puts a pipe behind stdout.
+        self.live = Console(file=sys.stdout).is_terminal
+        self.console = Console(file=sys.stdout, markup=False, highlight=False, force_terminal=self.live)
+        # Started at the first finished step: Dagster may build this logger more than once per run,
+        # and a copy that never sees a step must not leave a bar behind.
         self.bar: Progress | None = None
-        if out.is_terminal:
-            self.bar = Progress(
-                TextColumn("  {task.description:<34}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=out,
-                transient=transient,
-            )
-            self.task = self.bar.add_task("starting", total=total or None)
-            self.bar.start()
+
+    def _start(self) -> Progress:
+        bar = Progress(
+            TextColumn("  {task.description:<34}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=self.console,
+            transient=self.transient,
+        )
+        self.task = bar.add_task("", total=self.total or None)
+        bar.start()
+        return bar
 
     def _finish(self) -> None:
         if self.bar is not None:
@@ -50,7 +56,11 @@ class _StepProgress(logging.Handler):
             return
         self.done += 1
         step = (event.step_key or "").replace("__", "/")
-        if self.bar is not None:
+        if self.live:
+            if self.bar is None:
+                if self.done > 1:
+                    return  # the bar already ran to its end
+                self.bar = self._start()
             self.bar.update(self.task, advance=1, description=f"{outcome} {step}")
             if self.total and self.done >= self.total:
                 self._finish()
