@@ -51,6 +51,10 @@ QUICK = Plan(
 )
 
 
+#: Where each finished benchmark is saved at once, so a run cut short still leaves its figures.
+PARTIAL = ROOT / "benchmarks" / "results" / "partial.json"
+
+
 def _step(results: dict[str, Any], name: str, action: Callable[[], dict[str, Any]]) -> dict[str, Any]:
     """Run one benchmark; a failure is recorded (and shown) rather than ending the whole run."""
     print(f"[bench] {name} ...", flush=True)
@@ -61,6 +65,8 @@ def _step(results: dict[str, Any], name: str, action: Callable[[], dict[str, Any
         value = {"ok": False, "error": f"{type(error).__name__}: {error}"}
     print(f"[bench] {name} done in {time.monotonic() - started:.1f} s", flush=True)
     results[name] = value
+    PARTIAL.parent.mkdir(parents=True, exist_ok=True)
+    PARTIAL.write_text(json.dumps(results, indent=2, default=str) + "\n")
     return value
 
 
@@ -264,6 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2, default=str) + "\n")
+    PARTIAL.unlink(missing_ok=True)
     shown = args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out
     print(f"\nwritten {shown} in {total:.0f} s")
     return 0
