@@ -42,7 +42,7 @@ pytestmark = [
 ]
 
 #: Days synced before the webserver starts (today and the 29 before it).
-SYNCED_DAYS = 21
+SYNCED_DAYS = 10
 TIMEOUT_MS = 60_000
 
 #: DESIGN section 2: every asset, as the graph draws it (group, name) -> asset key.
