@@ -26,6 +26,7 @@ import dagster as dg
 from visma_airbase_pipeline.chaos.injections import (
     STALE_ETAGS,
     TOKENS_REVOKED,
+    Episode,
     FaultPlanter,
     Tally,
     episodes,
@@ -310,12 +311,16 @@ def _soak(
     plan = episodes(_READ_TIMEOUT_S)
     now = started = time.monotonic()
     deadline = now + options.minutes * 60
-    episode_index, episode_started, quiet_until = 0, now, now
-    next_worker_kill = now + rng.expovariate(1 / options.worker_kill_every_s)
-    next_receiver_kill = now + rng.expovariate(1 / options.receiver_kill_every_s)
+    episode_index, episode_started, quiet_until = 0, now, now + 2 * options.quiet_s
+    next_worker_kill = now + options.worker_kill_every_s * rng.uniform(0.5, 1.5)
+    next_receiver_kill = now + options.receiver_kill_every_s * rng.uniform(0.5, 1.5)
     receiver_back_at: float | None = None
     try:
-        while (now := time.monotonic()) < deadline:
+        # Past the deadline the faults go on (up to half as long again) only until every kind of
+        # fault has hit the connector at least once: a short soak must not end untested.
+        while (now := time.monotonic()) < deadline or (
+            now < deadline + options.minutes * 30 and not _every_kind_hit(tally, planter, plan)
+        ):
             if planter.current is None and now >= quiet_until:
                 planter.start(plan[episode_index % len(plan)])
                 episode_started = now
@@ -326,7 +331,7 @@ def _soak(
                 # go), within bounds, so that a short soak still sees every kind of fault.
                 elapsed = now - episode_started
                 if elapsed >= 3 * options.episode_s or (
-                    elapsed >= options.episode_s and planter.least_hits() >= _ENOUGH_HITS
+                    elapsed >= options.episode_s and planter.own_hits() >= _ENOUGH_HITS
                 ):
                     planter.stop()
                     episode_index += 1
@@ -338,7 +343,7 @@ def _soak(
                     if kill_pids(victim):
                         tally.kills["run worker"] += 1
                         say(f"  {now - started:6.1f}s  killed a run worker")
-                    next_worker_kill = now + rng.expovariate(1 / options.worker_kill_every_s)
+                    next_worker_kill = now + options.worker_kill_every_s * rng.uniform(0.5, 1.5)
             if receiver_back_at is None and now >= next_receiver_kill:
                 receiver.kill()
                 tally.kills["receiver"] += 1
@@ -347,7 +352,7 @@ def _soak(
             if receiver_back_at is not None and now >= receiver_back_at:
                 receiver.start()
                 receiver_back_at = None
-                next_receiver_kill = now + rng.expovariate(1 / options.receiver_kill_every_s)
+                next_receiver_kill = now + options.receiver_kill_every_s * rng.uniform(0.5, 1.5)
             workload.act()
             time.sleep(max(0.0, options.action_interval_s * rng.uniform(0.5, 1.5)))
     finally:
@@ -357,6 +362,12 @@ def _soak(
             receiver.start()
     if workload.errors:
         say(f"  {len(workload.errors)} user actions were refused by a sandbox (first: {workload.errors[0]})")
+
+
+def _every_kind_hit(tally: Tally, planter: FaultPlanter, plan: list[Episode]) -> bool:
+    hits = tally.fired + planter.hits()
+    kinds = {kind for episode in plan for kind in episode.kinds()}
+    return all(hits[kind] > 0 for kind in kinds) and tally.kills["run worker"] > 0
 
 
 def _settle(
