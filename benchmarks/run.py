@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import platform
+import signal
 import subprocess
 import sys
 import time
@@ -233,8 +234,16 @@ def machine() -> dict[str, Any]:
     }
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Measure, print the table, write the JSON; exit 0 even when targets fail (they are reported)."""
+    # Ctrl-C, and a kill, end every child (sandboxes, syncs, daemon, receiver) through the finally
+    # blocks; started in the background a shell may have ignored SIGINT, so both are set here.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run")
     parser.add_argument(
         "--quick", action="store_true", default=os.environ.get("BENCH_QUICK", "") not in ("", "0")
