@@ -77,6 +77,7 @@ def test_no_secret_in_any_log_run_config_metadata_or_event_log(soak):
     names = {path.name for path in files}
     assert {"daemon.log", "receiver.log", "vab-ledger.db", "runs.db"} <= names, names
     assert any(path.suffix == ".db" and path.parent.name == "runs" for path in files), "no event log"
+    assert any("compute_logs" in path.parts for path in files), "no compute logs"
     for path in files:
         content = path.read_bytes()
         for secret in [*KNOWN_SECRETS, *tokens]:
