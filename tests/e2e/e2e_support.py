@@ -210,20 +210,3 @@ def bill_projection(bill: dict[str, Any]) -> dict[str, Any]:
         "memo": bill.get("memo"),
         "lines": actual_lines(bill),
     }
-
-
-def new_invoice_like(template: dict[str, Any], today: date, **changes: Any) -> dict[str, Any]:
-    """A read-shape invoice copied from a seeded one, dated today, numbered by Visma's series."""
-    skip = ("referenceNumber", "createdDateTime", "lastModifiedDateTime", "timeStamp", "metadata")
-    invoice = {k: v for k, v in template.items() if k not in skip}
-    invoice.update(
-        status="Balanced",
-        hold=False,
-        released=False,
-        date=f"{today.isoformat()}T00:00:00",
-        dueDate=f"{(today + timedelta(days=30)).isoformat()}T00:00:00",
-        financialPeriod=f"{today.year}{today.month:02d}",
-        balance=template["amount"],
-    )
-    invoice.update(changes)
-    return invoice

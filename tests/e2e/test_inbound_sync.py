@@ -29,7 +29,6 @@ from e2e_support import (
     list_calls_expected,
     materialization_metadata,
     materialized_partitions,
-    new_invoice_like,
     patch,
     reseed,
     reset_stats,
@@ -44,6 +43,7 @@ from visma_airbase_pipeline.defs.assets import airbase as airbase_assets
 from visma_airbase_pipeline.defs.assets import visma as visma_assets
 from visma_airbase_pipeline.defs.resources import AirbaseResource, LedgerResource, VismaResource
 from visma_airbase_pipeline.ledger import LedgerStore
+from visma_airbase_pipeline.sandbox.admin_client import new_invoice_like
 
 pytestmark = pytest.mark.integration
 

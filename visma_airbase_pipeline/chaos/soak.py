@@ -40,7 +40,7 @@ from visma_airbase_pipeline.chaos.workload import Workload
 from visma_airbase_pipeline.instance import ensure_instance_config
 from visma_airbase_pipeline.ledger import LedgerStore, inbox
 from visma_airbase_pipeline.sandbox.admin_client import SandboxAdmin
-from visma_airbase_pipeline.sandbox.environment import sandbox_environment
+from visma_airbase_pipeline.sandbox.environment import sandbox_environment, using_environment
 from visma_airbase_pipeline.sandbox.server import RunningSandboxes, SandboxOptions, running_sandboxes
 from visma_airbase_pipeline.settings import SANDBOX_HOST, load_settings
 
@@ -179,20 +179,6 @@ class SoakReport:
 
 
 @contextlib.contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
-@contextlib.contextmanager
 def _home(options: SoakOptions) -> Iterator[Path]:
     if options.home is not None:
         options.home.mkdir(parents=True, exist_ok=True)
@@ -225,7 +211,7 @@ def run_soak(options: SoakOptions) -> SoakReport:
             "DAGSTER_HOME": str(home),
         }
         visma, airbase = SandboxAdmin(sandboxes.visma_url), SandboxAdmin(sandboxes.airbase_url)
-        with _environment(env):
+        with using_environment(env):
             os.environ.pop("VAB_LEDGER_URL", None)
             os.environ.pop("VAB_DAGSTER_PG_URL", None)
             ensure_instance_config(home)

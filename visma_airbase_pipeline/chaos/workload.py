@@ -9,14 +9,12 @@ import random
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from visma_airbase_pipeline.chaos.injections import Tally
-from visma_airbase_pipeline.sandbox.admin_client import AdminError, SandboxAdmin
-
-_COPIED_OUT = ("referenceNumber", "createdDateTime", "lastModifiedDateTime", "timeStamp", "metadata")
+from visma_airbase_pipeline.sandbox.admin_client import AdminError, SandboxAdmin, new_invoice_like
 
 
 def invoice_key(invoice: dict[str, Any]) -> str:
@@ -161,17 +159,9 @@ class Workload:
         if not templates:
             return
         template = self.rng.choice(templates)
-        today = datetime.now(UTC).date()
-        invoice = {k: v for k, v in template.items() if k not in _COPIED_OUT}
-        invoice.update(
-            status="Balanced",
-            hold=False,
-            released=False,
-            date=f"{today.isoformat()}T00:00:00",
-            dueDate=f"{(today + timedelta(days=30)).isoformat()}T00:00:00",
-            financialPeriod=f"{today.year}{today.month:02d}",
-            balance=template["amount"],
-            description=f"Booked during the soak ({sum(self._booked.values()) + 1})",
+        number = sum(self._booked.values()) + 1
+        invoice = new_invoice_like(
+            template, datetime.now(UTC).date(), description=f"Booked during the soak ({number})"
         )
         # One booking in four repeats the supplier's invoice number: Airbase must refuse the
         # duplicate and the connector must quarantine it with that reason.

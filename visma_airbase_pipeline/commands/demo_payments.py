@@ -6,14 +6,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 import requests
-import simplejson
+
+from visma_airbase_pipeline.sandbox.admin_client import SandboxAdmin
 
 
 def _get(url: str, collection: str) -> list[dict]:
-    response = requests.get(f"{url}/_sandbox/state/{collection}", timeout=60)
-    response.raise_for_status()
-    records: list[dict] = simplejson.loads(response.content, use_decimal=True)
-    return records
+    with SandboxAdmin(url) as admin:
+        return admin.state(collection)
 
 
 def approve_and_pay(airbase_url: str, visma_url: str, bills: int = 6) -> list[str]:

@@ -4,6 +4,7 @@ what each system holds. Numbers come back as ``Decimal``."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 import requests
@@ -25,6 +26,12 @@ class SandboxAdmin:
     def close(self) -> None:
         """Release the connection pool."""
         self._session.close()
+
+    def __enter__(self) -> SandboxAdmin:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def _call(self, method: str, path: str, body: Any = None) -> Any:
         data = None if body is None else simplejson.dumps(body, use_decimal=True)
@@ -58,3 +65,21 @@ class SandboxAdmin:
     def patch(self, collection: str, record_id: str, changes: dict[str, Any]) -> dict[str, Any]:
         """Change a record as a user would (bumps its timestamp and ETag, sends the webhook)."""
         return dict(self._call("PATCH", f"records/{collection}/{record_id}", changes))
+
+
+def new_invoice_like(template: dict[str, Any], today: date, **changes: Any) -> dict[str, Any]:
+    """A read-shape invoice copied from an existing one, dated today, numbered by Visma's series
+    when posted (what an AP clerk booking a similar invoice produces)."""
+    skip = ("referenceNumber", "createdDateTime", "lastModifiedDateTime", "timeStamp", "metadata")
+    invoice = {k: v for k, v in template.items() if k not in skip}
+    invoice.update(
+        status="Balanced",
+        hold=False,
+        released=False,
+        date=f"{today.isoformat()}T00:00:00",
+        dueDate=f"{(today + timedelta(days=30)).isoformat()}T00:00:00",
+        financialPeriod=f"{today.year}{today.month:02d}",
+        balance=template["amount"],
+    )
+    invoice.update(changes)
+    return invoice

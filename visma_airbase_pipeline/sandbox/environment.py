@@ -30,9 +30,8 @@ def sandbox_environment(visma_url: str, airbase_url: str) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def using_sandboxes(visma_url: str, airbase_url: str) -> Iterator[dict[str, str]]:
-    """Set the sandbox environment for the duration of the block, then restore what was there."""
-    values = sandbox_environment(visma_url, airbase_url)
+def using_environment(values: dict[str, str]) -> Iterator[dict[str, str]]:
+    """Set these variables for the duration of the block, then restore what was there."""
     saved = {name: os.environ.get(name) for name in values}
     os.environ.update(values)
     try:
@@ -43,3 +42,10 @@ def using_sandboxes(visma_url: str, airbase_url: str) -> Iterator[dict[str, str]
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+@contextlib.contextmanager
+def using_sandboxes(visma_url: str, airbase_url: str) -> Iterator[dict[str, str]]:
+    """Point the connector at the sandboxes for the duration of the block."""
+    with using_environment(sandbox_environment(visma_url, airbase_url)) as values:
+        yield values

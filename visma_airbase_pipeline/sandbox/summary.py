@@ -6,15 +6,12 @@ from collections import Counter
 from decimal import Decimal
 from typing import Any
 
-import requests
-import simplejson
+from visma_airbase_pipeline.sandbox.admin_client import SandboxAdmin
 
 
 def _state(base_url: str, collection: str) -> list[dict[str, Any]]:
-    response = requests.get(f"{base_url}/_sandbox/state/{collection}", timeout=60)
-    response.raise_for_status()
-    records: list[dict[str, Any]] = simplejson.loads(response.content, use_decimal=True)
-    return records
+    with SandboxAdmin(base_url) as admin:
+        return admin.state(collection)
 
 
 def _counts(records: list[dict[str, Any]], key: str) -> str:
