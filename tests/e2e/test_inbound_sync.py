@@ -477,6 +477,7 @@ def test_steady_state_sync_of_one_edit_is_cheap(sandbox_env):
     visma_calls = call_counts(visma)
     assert visma_calls[INVOICE_LIST] <= list_calls_expected(len(changed_today))
     assert all(visma_calls[get] == 0 for get in INVOICE_GETS), visma_calls
+    assert visma_calls[("POST", "/connect/token")] == 1, "one Visma token per run, not one per step"
     airbase_calls = call_counts(airbase)
     bill_upserts = {k: n for k, n in airbase_calls.items() if k[0] == "POST" and "bills/bulk_upsert" in k[1]}
     assert sum(bill_upserts.values()) == 1, airbase_calls

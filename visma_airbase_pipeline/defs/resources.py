@@ -2,8 +2,9 @@
 
 Run config holds only non-secret knobs (base URLs, page size, legacy path); secrets are resolved at
 run time from the environment or the vault (``credentials.py``) and never enter run config, the
-Dagster UI or event logs. Each ``get_client()`` opens a new session, so every run (batch cycle)
-fetches its own Visma token.
+Dagster UI or event logs. Each ``get_client()`` opens a new session; the Visma token is fetched
+once per run (batch cycle) and handed from step to step (the resource lives as long as the run),
+and again after a 401.
 """
 
 from __future__ import annotations
@@ -13,13 +14,14 @@ from contextlib import contextmanager
 from typing import Any
 
 import dagster as dg
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 
 from visma_airbase_pipeline.airbase import AirbaseClient
 from visma_airbase_pipeline.credentials import resolve_credentials
 from visma_airbase_pipeline.ledger import LedgerStore
 from visma_airbase_pipeline.settings import load_settings
 from visma_airbase_pipeline.visma import VismaClient
+from visma_airbase_pipeline.visma.auth import AccessToken
 
 
 def _overrides(**values: Any) -> dict[str, Any]:
@@ -35,10 +37,11 @@ class VismaResource(dg.ConfigurableResource):
     )
     use_legacy_path: bool | None = Field(default=None, description="Use /API/controller/api/v1 paths.")
     page_size: int | None = Field(default=None, description="Requested pageSize (Visma caps it at 500).")
+    _token: AccessToken | None = PrivateAttr(default=None)
 
     @contextmanager
     def get_client(self) -> Iterator[VismaClient]:
-        """A fresh client (new session, new token) for one run; closed on exit."""
+        """A fresh client (new session, the run's token) for one step; closed on exit."""
         settings = load_settings()
         credentials = resolve_credentials(settings)
         options = _overrides(
@@ -48,7 +51,11 @@ class VismaResource(dg.ConfigurableResource):
             page_size=self.page_size,
         )
         with VismaClient.from_credentials(credentials, settings, **options) as client:
-            yield client
+            client.auth.adopt(self._token)
+            try:
+                yield client
+            finally:
+                self._token = client.auth.current
 
 
 class AirbaseResource(dg.ConfigurableResource):

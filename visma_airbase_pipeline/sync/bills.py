@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 from decimal import Decimal
 from typing import Any
 
 from visma_airbase_pipeline.airbase.client import AirbaseClient
 from visma_airbase_pipeline.ledger import LedgerStore
+from visma_airbase_pipeline.ledger.snapshots import Snapshot
 from visma_airbase_pipeline.mapping import MappingError, Skip
 from visma_airbase_pipeline.mapping.bills import BillReferences, bill_reference_id, invoice_to_bill
 from visma_airbase_pipeline.mapping.records import read_record
@@ -22,6 +24,8 @@ from visma_airbase_pipeline.visma.documents import SupplierInvoice
 
 INVOICE = "supplier_invoice"
 BILL = "bill"
+#: Documents mapped and pushed together: the memory a window of any size needs.
+_PUSH_BATCH = 2000
 
 
 def invoice_key(invoice: SupplierInvoice) -> str | None:
@@ -102,21 +106,36 @@ def push_bills(
     only: list[str] | None = None,
 ) -> SyncReport:
     """Bills for the documents whose last change falls in the window (or just ``only`` those);
-    missing vendors first."""
+    missing vendors first. Documents are taken a batch at a time, so a backfill of any size runs
+    in the memory of one batch."""
     report = SyncReport("airbase/bills", window=window.label())
     snapshots = (
         store.snapshots(INVOICE, visma_ids=only)
         if only
         else store.snapshots(INVOICE, first_day=window.first_day, last_day=window.last_day)
     )
+    refs = bill_references(store)
+    while batch := tuple(itertools.islice(snapshots, _PUSH_BATCH)):
+        refs = _push_batch(batch, refs, airbase, visma, store, ctx, report)
+    return report
+
+
+def _push_batch(
+    batch: tuple[Snapshot, ...],
+    refs: BillReferences,
+    airbase: AirbaseClient,
+    visma: VismaClient,
+    store: LedgerStore,
+    ctx: RunContext,
+    report: SyncReport,
+) -> BillReferences:
     invoices = []
-    for snap in snapshots:
+    for snap in batch:
         try:
             invoices.append((snap, read_record(SupplierInvoice, snap.payload, "supplier invoice")))
         except MappingError as error:  # kept whole, with the fields that do not fit
             report.read += 1
             quarantine(BILL, snap.visma_id, snap.payload, error.reason, store, ctx, report)
-    refs = bill_references(store)
     missing = {i.supplier.number for _, i in invoices if i.supplier and i.supplier.number} - refs.vendors
     if missing:
         pull_suppliers_by_number(visma, sorted(missing), store, ctx, SyncReport("visma/suppliers"))
@@ -146,4 +165,4 @@ def push_bills(
             report.add_sum(
                 report.target_sums, payload["erp_currency_reference_id"], Decimal(payload["total_amount"])
             )
-    return report
+    return refs

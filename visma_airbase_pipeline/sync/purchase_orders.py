@@ -17,6 +17,8 @@ from visma_airbase_pipeline.visma.documents import PurchaseOrder, PurchaseReceip
 
 ORDER = "purchase_order"
 RECEIPT = "purchase_receipt"
+#: Orders mapped and pushed together.
+_PUSH_BATCH = 2000
 
 
 def pull_purchase_orders(
@@ -44,11 +46,10 @@ def push_purchase_orders(
 ) -> SyncReport:
     """Orders changed in the window, and orders whose receipts changed in it, with received quantities."""
     report = SyncReport("airbase/purchase_orders", window=window.label())
-    receipts_in_window = list(store.snapshots(RECEIPT, first_day=window.first_day, last_day=window.last_day))
     wanted = {
         s.visma_id for s in store.snapshots(ORDER, first_day=window.first_day, last_day=window.last_day)
     }
-    for snap in receipts_in_window:
+    for snap in store.snapshots(RECEIPT, first_day=window.first_day, last_day=window.last_day):
         wanted.update(
             str(line["poOrderNbr"]) for line in snap.payload.get("lines", []) if line.get("poOrderNbr")
         )
@@ -84,7 +85,10 @@ def push_purchase_orders(
             quarantine(ORDER, snap.visma_id, snap.payload, error.reason, store, ctx, report)
             continue
         candidates.append(Candidate(snap.visma_id, payload, snap.source_modified))
+        if len(candidates) >= _PUSH_BATCH:  # a backfill of any size pushes in the memory of a batch
+            push(ORDER, candidates, airbase.upsert_purchase_orders, store, ctx, report)
+            candidates = []
+    push(ORDER, candidates, airbase.upsert_purchase_orders, store, ctx, report)
     for nbr in sorted(wanted - found):
         report.notes.append(f"receipt names purchase order {nbr}, which has not been pulled yet")
-    push(ORDER, candidates, airbase.upsert_purchase_orders, store, ctx, report)
     return report

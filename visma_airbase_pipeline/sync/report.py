@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -11,6 +12,37 @@ from visma_airbase_pipeline.ledger import Transition
 
 #: How many transitions the metadata table shows; the full list is in the ledger.
 TRANSITIONS_SHOWN = 50
+
+
+class TransitionLog:
+    """The first transitions of a step (what its metadata shows) and how many there were: a
+    backfill of 100,000 records must not hold 100,000 transitions in memory; the ledger has all."""
+
+    def __init__(self) -> None:
+        self.first: list[Transition] = []
+        self.count = 0
+
+    def append(self, transition: Transition) -> None:
+        """Count one; keep it if it is among the first shown."""
+        self.count += 1
+        if len(self.first) < TRANSITIONS_SHOWN:
+            self.first.append(transition)
+
+    def extend(self, transitions: Iterable[Transition]) -> None:
+        """Count and keep several (another step's log adds its whole count)."""
+        if isinstance(transitions, TransitionLog):
+            room = TRANSITIONS_SHOWN - len(self.first)
+            self.first.extend(transitions.first[: max(room, 0)])
+            self.count += transitions.count
+            return
+        for transition in transitions:
+            self.append(transition)
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self) -> Iterator[Transition]:
+        return iter(self.first)
 
 
 @dataclass
@@ -32,7 +64,7 @@ class SyncReport:
     stages: Counter[str] = field(default_factory=Counter)
     source_sums: dict[str, Decimal] = field(default_factory=dict)
     target_sums: dict[str, Decimal] = field(default_factory=dict)
-    transitions: list[Transition] = field(default_factory=list)
+    transitions: TransitionLog = field(default_factory=TransitionLog)
     api: dict[str, dict[str, Any]] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -48,7 +80,7 @@ class SyncReport:
     def transitions_markdown(self) -> str:
         """The first transitions as a markdown table."""
         rows = ["| record | from | to | reason |", "|---|---|---|---|"]
-        for t in self.transitions[:TRANSITIONS_SHOWN]:
+        for t in self.transitions:
             record = t.visma_id or t.airbase_id or ""
             reason = (t.reason or "").replace("|", "/")
             rows.append(f"| {t.kind} {record} | {t.from_state or ''} | {t.to_state} | {reason} |")

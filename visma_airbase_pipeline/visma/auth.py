@@ -76,6 +76,17 @@ class VismaAuth:
             self._token = self._fetch()
         return self._token.value.get_secret_value()
 
+    @property
+    def current(self) -> AccessToken | None:
+        """The token held now (None before the first call or after a 401)."""
+        return self._token
+
+    def adopt(self, token: AccessToken | None) -> None:
+        """Start from a token fetched earlier in the same batch cycle (one token per run, not one
+        per step); an expired or missing one is simply not adopted."""
+        if token is not None and self._clock() < token.refresh_at:
+            self._token = token
+
     def invalidate(self) -> None:
         """Forget the token (after an API 401) so the next call fetches a new one."""
         self._token = None
