@@ -45,23 +45,26 @@ def source_hashes(engine: Engine, kind: str, visma_ids: Iterable[str]) -> dict[s
 
 
 def save_snapshots(conn: Connection, items: list[Snapshot]) -> None:
-    """Insert or replace snapshots inside the caller's transaction."""
+    """Insert or replace snapshots inside the caller's transaction (one statement, compiled once and
+    cached, executed for many rows)."""
+    if not items:
+        return
     now = datetime.now(UTC)
     insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    statement = insert(schema.snapshots)
+    statement = statement.on_conflict_do_update(
+        index_elements=["kind", "visma_id"],
+        set_={
+            name: getattr(statement.excluded, name)
+            for name in ("day", "payload", "source_hash", "source_modified", "run_id", "pulled_at")
+        },
+    )
     for start in range(0, len(items), _CHUNK):
         values = [
             {**item.__dict__, "payload": _dump(item.payload), "pulled_at": now}
             for item in items[start : start + _CHUNK]
         ]
-        statement = insert(schema.snapshots).values(values)
-        statement = statement.on_conflict_do_update(
-            index_elements=["kind", "visma_id"],
-            set_={
-                name: getattr(statement.excluded, name)
-                for name in ("day", "payload", "source_hash", "source_modified", "run_id", "pulled_at")
-            },
-        )
-        conn.execute(statement)
+        conn.execute(statement, values)
 
 
 def iter_snapshots(

@@ -95,29 +95,23 @@ class LedgerWriter:
         return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
     def save_crosswalk(self, rows: Sequence[CrosswalkRow]) -> None:
-        """Insert or update crosswalk rows (keyed by kind + Visma id)."""
+        """Insert or update crosswalk rows (keyed by kind + Visma id): one statement, compiled once
+        and cached, executed for many rows."""
+        if not rows:
+            return
         now = _now()
+        statement = self._insert(schema.crosswalk)
+        excluded = statement.excluded
+        statement = statement.on_conflict_do_update(
+            index_elements=["kind", "visma_id"],
+            set_={
+                name: getattr(excluded, name)
+                for name in ("airbase_id", "content_hash", "etag", "source_modified", "state", "updated_at")
+            },
+        )
         for start in range(0, len(rows), _CHUNK):
             values = [{**row.__dict__, "updated_at": now} for row in rows[start : start + _CHUNK]]
-            if not values:
-                continue
-            statement = self._insert(schema.crosswalk).values(values)
-            excluded = statement.excluded
-            statement = statement.on_conflict_do_update(
-                index_elements=["kind", "visma_id"],
-                set_={
-                    name: getattr(excluded, name)
-                    for name in (
-                        "airbase_id",
-                        "content_hash",
-                        "etag",
-                        "source_modified",
-                        "state",
-                        "updated_at",
-                    )
-                },
-            )
-            self.conn.execute(statement)
+            self.conn.execute(statement, values)
 
     def record_transitions(self, items: Iterable[Transition]) -> int:
         """Append transitions; returns how many were written."""
