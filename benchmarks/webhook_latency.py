@@ -5,50 +5,17 @@ their own processes), default sensor interval. Every child process is ended, wha
 from __future__ import annotations
 
 import math
-import os
-import signal
-import socket
 import statistics
-import subprocess
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import requests
 
-from benchmarks.measure import ROOT, Home, connector_env
+from benchmarks.measure import Home, connector_env
 from benchmarks.sandboxes import Sandboxes, get, patch, post
+from visma_airbase_pipeline.chaos.processes import Service, free_port, venv_command, wait_healthy
 from visma_airbase_pipeline.sandbox.environment import SANDBOX_CREDENTIALS
 from visma_airbase_pipeline.settings import Settings
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    with log.open("wb") as out:
-        return subprocess.Popen(
-            command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the child's own process group (the daemon's run workers included), then SIGKILL."""
-    if process.poll() is not None:
-        return
-    for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
-        try:
-            os.killpg(process.pid, sig)
-            process.wait(timeout=wait)
-            return
-        except ProcessLookupError:
-            return
-        except subprocess.TimeoutExpired:
-            continue
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -82,34 +49,28 @@ def webhook_latency(
     """Edit ``edits`` invoices (status -> Hold, new description), one every ``spacing_s``; time each
     until its Airbase bill carries the new memo. Needs ``home`` to hold the first full sync."""
     env = connector_env(sandboxes, home)
-    bin_dir = Path(sys.executable).parent
-    port = _free_port()
-    children: list[subprocess.Popen[bytes]] = []
+    port = free_port()
     targets = _candidates(sandboxes, edits)
     latencies: dict[str, float] = {}
+    receiver = Service(
+        "receiver",
+        [venv_command("vab"), "webhooks", "serve", "--port", str(port)],
+        env,
+        home.path / "receiver.log",
+    )
+    daemon = Service(
+        "daemon",
+        [venv_command("dagster-daemon"), "run", "-m", "visma_airbase_pipeline.definitions"],
+        env,
+        home.path / "daemon.log",
+    )
     try:
-        children.append(
-            _start(
-                [str(bin_dir / "vab"), "webhooks", "serve", "--port", str(port)],
-                env,
-                home.path / "receiver.log",
-            )
-        )
-        daemon = [str(bin_dir / "dagster-daemon"), "run", "-m", "visma_airbase_pipeline.definitions"]
-        children.append(_start(daemon, env, home.path / "daemon.log"))
-        receiver = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(f"{receiver}/health", timeout=2).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("the webhook receiver did not start")
-            time.sleep(0.2)
+        receiver.start()
+        daemon.start()
+        receiver_url = f"http://127.0.0.1:{port}"
+        wait_healthy(f"{receiver_url}/health")
         secret = SANDBOX_CREDENTIALS["VAB_VISMA_WEBHOOK_SECRET"]
-        post(sandboxes.visma_url, "webhooks", {"url": f"{receiver}/webhooks/visma", "secret": secret})
+        post(sandboxes.visma_url, "webhooks", {"url": f"{receiver_url}/webhooks/visma", "secret": secret})
         time.sleep(20)  # the daemon's first sensor ticks (code location loaded) before the clock starts
         api = requests.Session()
         api.headers["Authorization"] = f"Token {SANDBOX_CREDENTIALS['VAB_AIRBASE_TOKEN']}"
@@ -148,8 +109,8 @@ def webhook_latency(
         try:
             post(sandboxes.visma_url, "webhooks", {"url": None})
         finally:
-            for child in reversed(children):
-                _stop(child)
+            daemon.stop()
+            receiver.stop()
     values = list(latencies.values())
     return {
         "ok": len(values) == len(targets) == edits,

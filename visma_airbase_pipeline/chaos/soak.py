@@ -35,7 +35,14 @@ from visma_airbase_pipeline.chaos.injections import (
     webhook_tally,
 )
 from visma_airbase_pipeline.chaos.invariants import EndState, check_end_state
-from visma_airbase_pipeline.chaos.processes import Service, kill_pids, run_workers, venv_command, wait_healthy
+from visma_airbase_pipeline.chaos.processes import (
+    Service,
+    free_port,
+    kill_pids,
+    run_workers,
+    venv_command,
+    wait_healthy,
+)
 from visma_airbase_pipeline.chaos.workload import Workload
 from visma_airbase_pipeline.instance import ensure_instance_config
 from visma_airbase_pipeline.ledger import LedgerStore, inbox
@@ -188,14 +195,6 @@ def _home(options: SoakOptions) -> Iterator[Path]:
         yield Path(folder)
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind((SANDBOX_HOST, 0))
-        return int(sock.getsockname()[1])
-
-
 def run_soak(options: SoakOptions) -> SoakReport:
     """Run the whole soak and return its report (the caller decides what a failure means)."""
     say = options.progress
@@ -220,7 +219,7 @@ def run_soak(options: SoakOptions) -> SoakReport:
             _first_sync(say)
             store = LedgerStore(load_settings().ledger_url)
             child_env = dict(os.environ)
-            port = _free_port()
+            port = free_port(SANDBOX_HOST)
             receiver = Service(
                 "receiver",
                 [venv_command("vab"), "webhooks", "serve", "--port", str(port)],
