@@ -4,8 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
-# Two pytest workers: the machines (and CI) have two cores; each worker runs its own sandboxes.
-PYTEST_WORKERS ?= 2
+# Three pytest workers on the two cores of these machines (and CI): the chaos soak and the browser
+# test spend most of their time waiting on their own subprocesses; each worker runs its own sandboxes.
+PYTEST_WORKERS ?= 3
 # `make chaos`: minutes of injected faults (the suite runs a 2-minute soak of its own).
 CHAOS_MINUTES ?= 10
 
@@ -33,7 +34,7 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml $(STAMP)
 # -rs prints why a test was skipped (the browser test says so when Chromium is missing);
 # loadgroup keeps each xdist_group (one webserver, one soak) on one worker.
 unit: $(STAMP) $(DAGSTER_HOME)/dagster.yaml chromium
-	$(VENV)/bin/pytest -q -rs -n $(PYTEST_WORKERS) --dist loadgroup
+	$(VENV)/bin/pytest -q -rs -n $(PYTEST_WORKERS) --dist loadgroup --durations=15
 
 # The browser test (tests/ui) drives Debian's Chromium: installed with apt when missing (sessions
 # and CI are root and reach the Debian registry). If it cannot be, `make test` goes on and the
