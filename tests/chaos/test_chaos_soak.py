@@ -25,9 +25,10 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(900), pytest.mark.xdi
 MINUTES = float(os.environ.get("VAB_CHAOS_TEST_MINUTES", "2"))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def soak(tmp_path_factory: pytest.TempPathFactory) -> tuple[SoakReport, Path, list[str]]:
-    """One soak for the module: its report, its DAGSTER_HOME, and the tokens Visma issued."""
+    """One soak for these tests (session-scoped: xdist may run other tests between them, which
+    would tear a module fixture down and soak again): its report, its DAGSTER_HOME, the tokens."""
     home = tmp_path_factory.mktemp("chaos") / "home"
     tokens: list[str] = []
 
