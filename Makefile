@@ -32,9 +32,10 @@ $(DAGSTER_HOME)/dagster.yaml: dagster.yaml $(STAMP)
 	$(VENV)/bin/vab instance init
 
 # -rs prints why a test was skipped (the browser test says so when Chromium is missing);
-# loadgroup keeps each xdist_group (one webserver, one soak) on one worker.
+# loadfile keeps each test module on one worker, so a module fixture (one webserver, one soak) is
+# set up once (loadgroup, with pytest 9.2 and xdist 3.8, spread xdist_group tests over workers).
 unit: $(STAMP) $(DAGSTER_HOME)/dagster.yaml chromium
-	$(VENV)/bin/pytest -q -rs -n $(PYTEST_WORKERS) --dist loadgroup --durations=15
+	$(VENV)/bin/pytest -q -rs -n $(PYTEST_WORKERS) --dist loadfile --durations=15
 
 # The browser test (tests/ui) drives Debian's Chromium: installed with apt when missing (sessions
 # and CI are root and reach the Debian registry). If it cannot be, `make test` goes on and the

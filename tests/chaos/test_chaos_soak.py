@@ -20,7 +20,7 @@ from visma_airbase_pipeline.chaos.injections import STALE_ETAGS, TOKENS_REVOKED
 from visma_airbase_pipeline.chaos.soak import SoakOptions, SoakReport, run_soak
 from visma_airbase_pipeline.sandbox.server import RunningSandboxes
 
-pytestmark = [pytest.mark.integration, pytest.mark.timeout(900), pytest.mark.xdist_group("chaos")]
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(900)]
 
 MINUTES = float(os.environ.get("VAB_CHAOS_TEST_MINUTES", "2"))
 

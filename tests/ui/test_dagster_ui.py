@@ -37,8 +37,7 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.integration,
     pytest.mark.skipif(_MISSING is not None, reason=f"browser test skipped: {_MISSING}"),
-    # One webserver for the whole module: with ``--dist loadgroup`` every test here runs on one worker.
-    pytest.mark.xdist_group("browser"),
+    # One webserver for the whole module: with ``--dist loadfile`` every test here runs on one worker.
 ]
 
 #: Days synced before the webserver starts (today and the 29 before it).
