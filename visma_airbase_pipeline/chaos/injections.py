@@ -69,14 +69,14 @@ def episodes(read_timeout_s: float) -> list[Episode]:
         Episode(
             "timeouts",
             (
-                {"method": "GET", "path": VISMA_API, "delay_s": slow, "rate": 0.15},
+                {"method": "GET", "path": VISMA_API, "delay_s": slow, "rate": 0.25},
                 *(
                     {"method": m, "path": VISMA_API, "delay_s": slow, "after_commit": True, "rate": 0.25}
                     for m in WRITES
                 ),
             ),
             (
-                {"method": "GET", "path": AIRBASE_API, "delay_s": slow, "rate": 0.15},
+                {"method": "GET", "path": AIRBASE_API, "delay_s": slow, "rate": 0.25},
                 {"method": "POST", "path": AIRBASE_API, "delay_s": slow, "after_commit": True, "rate": 0.25},
             ),
             revoke_tokens_every_s=4.0,

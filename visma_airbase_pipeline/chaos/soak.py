@@ -301,10 +301,10 @@ def _soak(
     next_receiver_kill = now + options.receiver_kill_every_s * rng.uniform(0.5, 1.5)
     receiver_back_at: float | None = None
     try:
-        # Past the deadline the faults go on (up to a quarter as long again), with only the episodes
+        # Past the deadline the faults go on (up to half as long again), with only the episodes
         # whose faults have not hit yet, until every kind has: a short soak must not end untested.
         while (now := time.monotonic()) < deadline or (
-            now < deadline + options.minutes * 15
+            now < deadline + options.minutes * 30
             and (_missing_kinds(tally, planter, plan) or not tally.kills["run worker"])
         ):
             if planter.current is None and now >= quiet_until:
@@ -314,6 +314,14 @@ def _soak(
                 planter.start(plan[episode_index % len(plan)])
                 episode_started = now
                 say(f"  {now - started:6.1f}s  {planter.current.name if planter.current else ''}")
+            elif (
+                planter.current is not None
+                and now >= deadline
+                and not (_missing_kinds(tally, planter, plan) & set(planter.current.kinds()))
+            ):
+                planter.stop()  # overtime is for the kinds still missing
+                episode_index += 1
+                quiet_until = now + options.quiet_s
             elif planter.current is not None:
                 planter.tick(now)
                 # An episode lasts until it has really hit the connector a few times (runs come and
