@@ -31,7 +31,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from visma_airbase_pipeline.ledger.inbox import record_event
 from visma_airbase_pipeline.webhooks import events, rejections, signatures
 from visma_airbase_pipeline.webhooks.events import EventError, ParsedEvent
 from visma_airbase_pipeline.webhooks.rejections import Rejection
@@ -152,16 +151,7 @@ def build_receiver(
             log.warning("%s webhook from %s rejected (400, %d bytes): %s", source, peer, len(raw), exc)
             return await reject(400, str(exc), str(exc), raw, len(raw))
         try:
-            new = await run_in_threadpool(
-                record_event,
-                engine,
-                source=event.source,
-                event_id=event.event_id,
-                event_type=event.event_type,
-                entity=event.entity,
-                entity_id=event.entity_id,
-                payload=event.payload,
-            )
+            new = await run_in_threadpool(events.store_event, engine, event)
         except Exception as exc:  # the database, not the delivery: let the sender retry
             log.error("%s webhook %s not stored (503): %s", source, event.event_id, type(exc).__name__)
             return _answer(503, "The inbox is unavailable; retry later.")

@@ -18,6 +18,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Final
 
+from sqlalchemy.engine import Engine
+
+from visma_airbase_pipeline.ledger.inbox import record_event
+
 VISMA: Final = "visma"
 AIRBASE: Final = "airbase"
 VISMA_NOTIFICATION_HEADER: Final = "x-vwd-notification-id"
@@ -108,3 +112,17 @@ def _checked(
         if len(value) > limit:
             raise EventError(f"The {label} is longer than {limit} characters.")
     return ParsedEvent(source, event_id, event_type, entity, entity_id, payload)
+
+
+def store_event(engine: Engine, event: ParsedEvent) -> bool:
+    """Put a verified, parsed event into the inbox (the receiver and a replay alike); False when
+    its id was already there."""
+    return record_event(
+        engine,
+        source=event.source,
+        event_id=event.event_id,
+        event_type=event.event_type,
+        entity=event.entity,
+        entity_id=event.entity_id,
+        payload=event.payload,
+    )

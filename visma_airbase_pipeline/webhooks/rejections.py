@@ -25,7 +25,6 @@ from typing import Any, Final
 
 from sqlalchemy.engine import Engine
 
-from visma_airbase_pipeline.ledger.inbox import record_event
 from visma_airbase_pipeline.ledger.store import LedgerWriter
 from visma_airbase_pipeline.webhooks import events, signatures
 from visma_airbase_pipeline.webhooks.events import EventError, ParsedEvent
@@ -205,15 +204,7 @@ def replay(
         return ReplayResult(False, f"401 Unauthorized: {exc.reason}")
     except EventError as exc:
         return ReplayResult(False, f"400 Bad Request: {exc}")
-    new = record_event(
-        engine,
-        source=event.source,
-        event_id=event.event_id,
-        event_type=event.event_type,
-        entity=event.entity,
-        entity_id=event.entity_id,
-        payload=event.payload,
-    )
+    new = events.store_event(engine, event)
     where = "went into the inbox" if new else "was already in the inbox"
     return ReplayResult(True, f"{source} event {event.event_id} ({event.event_type}) {where}", event)
 
