@@ -46,16 +46,15 @@ _FILTERS: dict[str, frozenset[str]] = {
 
 
 def _wire(value: Any) -> Any:
-    """Airbase wants money and quantities as decimal strings: turn every Decimal into one."""
+    """Airbase wants money and quantities as decimal strings: the JSON encoder asks this for every
+    value it cannot encode itself (a Decimal, a model), so the body is walked once, in C."""
     if isinstance(value, Decimal):
         return format(value, "f")
     if isinstance(value, BaseModel):
-        return _wire(value.model_dump(mode="python", exclude_unset=True))
+        return value.model_dump(mode="python", exclude_unset=True)
     if isinstance(value, Mapping):
-        return {k: _wire(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_wire(v) for v in value]
-    return value
+        return dict(value)
+    raise TypeError(f"{type(value).__name__} cannot be sent to Airbase")
 
 
 class AirbaseBase(TransportClient):
@@ -141,7 +140,8 @@ class AirbaseBase(TransportClient):
             expand(template, **(params or {})),
             template=template,
             query=query,
-            json_body=None if body is None else _wire(body),
+            json_body=body,
+            json_default=_wire,
             headers=headers,
             idempotent=idempotent,
         )

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, field_validator
 
 
 def _utc(value: Any) -> Any:
@@ -30,21 +30,22 @@ def _date(value: Any) -> Any:
     return value
 
 
+def _empty_if_null(value: Any) -> Any:
+    return [] if value is None else value
+
+
+T = TypeVar("T")
 UtcDateTime = Annotated[datetime | None, BeforeValidator(_utc)]
 CalendarDate = Annotated[date | None, BeforeValidator(_date)]
+#: A list sent as ``null``: read as empty (every other field defaults to None, so this is the only
+#: null that needs a default; cheaper than a before-validator on every model).
+NullList = Annotated[list[T], BeforeValidator(_empty_if_null)]
 
 
 class AirbaseModel(BaseModel):
     """Base of Airbase DTOs: tolerant of unknown fields and nulls."""
 
     model_config = ConfigDict(extra="allow", coerce_numbers_to_str=True)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _nulls_to_defaults(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            return {key: value for key, value in data.items() if value is not None}
-        return data
 
 
 class Linked(AirbaseModel):
@@ -85,7 +86,7 @@ class Person(AirbaseModel):
 class Vendor(Linked):
     """An Airbase vendor (a Visma supplier once linked)."""
 
-    subsidiary_reference_ids: list[Linked] = []
+    subsidiary_reference_ids: NullList[Linked] = []
     erp_parent_reference_id: str | None = None
     is_active: bool | None = None
     email: str | None = None
@@ -98,7 +99,7 @@ class Account(Linked):
     account_number: str | None = None
     type: str | None = None
     category: str | None = None
-    subsidiary_reference_ids: list[Linked] = []
+    subsidiary_reference_ids: NullList[Linked] = []
     erp_currency_reference_id: str | None = None
     is_active: bool | None = None
 
@@ -109,7 +110,7 @@ class Tag(Linked):
     type: str | None = None
     is_active: bool | None = None
     created_in_airbase: bool | None = None
-    subsidiary_reference_ids: list[Linked] = []
+    subsidiary_reference_ids: NullList[Linked] = []
 
 
 class BillLine(AirbaseModel):
@@ -119,7 +120,7 @@ class BillLine(AirbaseModel):
     description: str | None = None
     amount: Decimal | None = None
     erp_account_reference_id: str | None = None
-    erp_tag_reference_ids: list[str] = []
+    erp_tag_reference_ids: NullList[str] = []
 
 
 class Approval(AirbaseModel):
@@ -145,14 +146,14 @@ class Bill(Linked):
     total_amount: Decimal | None = None
     amount_paid: Decimal | None = None
     memo: str | None = None
-    lines: list[BillLine] = []
+    lines: NullList[BillLine] = []
     approval_status: str | None = None
     payment_status: str | None = None
     is_archived: bool | None = None
     airbase_url: str | None = None
     created_date: UtcDateTime = None
     updated_date: UtcDateTime = None
-    approvals: list[Approval] = []
+    approvals: NullList[Approval] = []
 
 
 class PurchaseOrderLine(AirbaseModel):
@@ -166,7 +167,7 @@ class PurchaseOrderLine(AirbaseModel):
     amount: Decimal | None = None
     received_quantity: Decimal | None = None
     erp_account_reference_id: str | None = None
-    erp_tag_reference_ids: list[str] = []
+    erp_tag_reference_ids: NullList[str] = []
 
 
 class PurchaseOrder(Linked):
@@ -179,7 +180,7 @@ class PurchaseOrder(Linked):
     order_date: CalendarDate = None
     status: str | None = None
     total_amount: Decimal | None = None
-    lines: list[PurchaseOrderLine] = []
+    lines: NullList[PurchaseOrderLine] = []
 
 
 class TagRef(AirbaseModel):
@@ -196,7 +197,7 @@ class ExpenseLine(AirbaseModel):
     line_number: int | None = None
     account: Linked | None = None
     amount: Decimal | None = None
-    tags: list[TagRef] = []
+    tags: NullList[TagRef] = []
     description: str | None = None
     receipt_link: str | None = None
 
@@ -235,16 +236,16 @@ class LedgerEntry(Linked):
     invoice_number: str | None = None
     bank_account: Linked | None = None
     ap_account: Linked | None = None
-    applied_to: list[AppliedTo] = []
+    applied_to: NullList[AppliedTo] = []
     receipt_link: str | None = None
     entry_date: UtcDateTime = None
     payment_entry_date: UtcDateTime = None
     currency: Currency | None = None
     total_amount: Decimal | None = None
-    transaction_tags: list[Any] = []
+    transaction_tags: NullList[Any] = []
     notes: str | None = None
     is_amortized: bool | None = None
-    expense_list: list[ExpenseLine] = []
+    expense_list: NullList[ExpenseLine] = []
     amounts: Amounts | None = None
     payment_method: str | None = None
     payment_status: str | None = None

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
+
 from visma_airbase_pipeline.airbase.client import AirbaseClient
 from visma_airbase_pipeline.ledger import LedgerStore
+from visma_airbase_pipeline.ledger.snapshots import Snapshot
 from visma_airbase_pipeline.mapping import MappingError
 from visma_airbase_pipeline.mapping.purchase_orders import order_to_airbase
 from visma_airbase_pipeline.mapping.records import read_record
@@ -53,42 +56,54 @@ def push_purchase_orders(
         wanted.update(
             str(line["poOrderNbr"]) for line in snap.payload.get("lines", []) if line.get("poOrderNbr")
         )
-    receipts: dict[str, list[PurchaseReceipt]] = {nbr: [] for nbr in wanted}
-    unreadable: dict[str, str] = {}
+    receipt_ids: dict[str, list[str]] = {}
     for snap in store.snapshots(RECEIPT):
-        orders = {str(line.get("poOrderNbr")) for line in snap.payload.get("lines", [])} & wanted
-        if orders:
-            try:
-                receipt = read_record(PurchaseReceipt, snap.payload, f"purchase receipt {snap.visma_id}")
-            except MappingError as error:  # its orders wait (quarantined below) until it is fixed
-                for nbr in orders:
-                    unreadable[nbr] = error.reason
-                continue
-            for nbr in orders:
-                receipts[nbr].append(receipt)
+        for nbr in {str(line.get("poOrderNbr")) for line in snap.payload.get("lines", [])} & wanted:
+            receipt_ids.setdefault(nbr, []).append(snap.visma_id)
     vendors = {k for k, row in store.crosswalk(SUPPLIER).items() if row.airbase_id}
-    candidates = []
-    found = set()
-    for snap in store.snapshots(ORDER, visma_ids=wanted):
-        found.add(snap.visma_id)
-        report.read += 1
-        try:
-            if snap.visma_id in unreadable:
-                raise MappingError(unreadable[snap.visma_id])
-            payload = order_to_airbase(
-                read_record(PurchaseOrder, snap.payload, "purchase order"),
-                receipts[snap.visma_id],
-                ctx.company,
-                vendors=vendors,
-            )
-        except MappingError as error:
-            quarantine(ORDER, snap.visma_id, snap.payload, error.reason, store, ctx, report)
-            continue
-        candidates.append(Candidate(snap.visma_id, payload, snap.source_modified))
-        if len(candidates) >= _PUSH_BATCH:  # a backfill of any size pushes in the memory of a batch
-            push(ORDER, candidates, airbase.upsert_purchase_orders, store, ctx, report)
-            candidates = []
-    push(ORDER, candidates, airbase.upsert_purchase_orders, store, ctx, report)
+    found: set[str] = set()
+    orders = store.snapshots(ORDER, visma_ids=wanted)
+    while batch := tuple(itertools.islice(orders, _PUSH_BATCH)):  # a backfill of any size: one batch's memory
+        found.update(snap.visma_id for snap in batch)
+        receipts, unreadable = _receipts_of(store, batch, receipt_ids)
+        candidates = []
+        for snap in batch:
+            report.read += 1
+            try:
+                if snap.visma_id in unreadable:
+                    raise MappingError(unreadable[snap.visma_id])
+                payload = order_to_airbase(
+                    read_record(PurchaseOrder, snap.payload, "purchase order"),
+                    receipts.get(snap.visma_id, []),
+                    ctx.company,
+                    vendors=vendors,
+                )
+            except MappingError as error:
+                quarantine(ORDER, snap.visma_id, snap.payload, error.reason, store, ctx, report)
+                continue
+            candidates.append(Candidate(snap.visma_id, payload, snap.source_modified))
+        push(ORDER, candidates, airbase.upsert_purchase_orders, store, ctx, report)
     for nbr in sorted(wanted - found):
         report.notes.append(f"receipt names purchase order {nbr}, which has not been pulled yet")
     return report
+
+
+def _receipts_of(
+    store: LedgerStore, orders: tuple[Snapshot, ...], receipt_ids: dict[str, list[str]]
+) -> tuple[dict[str, list[PurchaseReceipt]], dict[str, str]]:
+    """The receipts of a batch of orders, read; and, per order, why one of its receipts cannot be
+    (that order waits, quarantined, until the receipt is fixed)."""
+    numbers = {snap.visma_id for snap in orders}
+    ids = {rid for nbr in numbers for rid in receipt_ids.get(nbr, [])}
+    receipts: dict[str, list[PurchaseReceipt]] = {}
+    unreadable: dict[str, str] = {}
+    for snap in store.snapshots(RECEIPT, visma_ids=sorted(ids)) if ids else ():
+        mine = {str(line.get("poOrderNbr")) for line in snap.payload.get("lines", [])} & numbers
+        try:
+            receipt = read_record(PurchaseReceipt, snap.payload, f"purchase receipt {snap.visma_id}")
+        except MappingError as error:
+            unreadable.update(dict.fromkeys(mine, error.reason))
+            continue
+        for nbr in mine:
+            receipts.setdefault(nbr, []).append(receipt)
+    return receipts, unreadable

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from visma_airbase_pipeline.airbase.client import AirbaseClient
 from visma_airbase_pipeline.ledger import LedgerStore
@@ -55,6 +55,12 @@ class BillReconciliation:
         }
 
 
+class _BillSeen(NamedTuple):
+    total_amount: Decimal | None
+    erp_currency_reference_id: str | None
+    erp_vendor_reference_id: str | None
+
+
 def _add(counts: dict[str, int], sums: dict[str, Decimal], currency: str, amount: Decimal) -> None:
     counts[currency] = counts.get(currency, 0) + 1
     sums[currency] = sums.get(currency, Decimal(0)) + amount
@@ -65,7 +71,12 @@ def reconcile_bills(
 ) -> BillReconciliation:
     """Read Airbase's bills, vendors, accounts and tags and compare with the window's invoices."""
     result = BillReconciliation()
-    bills = {b.erp_reference_id: b for b in airbase.iter_bills() if b.erp_reference_id}
+    # Three fields a bill, not the bill: a window of 100,000 bills must fit in memory.
+    bills = {
+        b.erp_reference_id: _BillSeen(b.total_amount, b.erp_currency_reference_id, b.erp_vendor_reference_id)
+        for b in airbase.iter_bills()
+        if b.erp_reference_id
+    }
     vendors = {v.erp_reference_id for v in airbase.iter_vendors() if v.erp_reference_id}
     accounts = {a.erp_reference_id for a in airbase.iter_accounts() if a.erp_reference_id}
     tags = {t.erp_reference_id for t in airbase.iter_tags() if t.erp_reference_id}

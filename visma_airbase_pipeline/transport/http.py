@@ -154,6 +154,7 @@ class Transport:
         template: str | None = None,
         query: Query | None = None,
         json_body: Any = None,
+        json_default: Callable[[Any], Any] | None = None,
         form: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
         idempotent: bool = False,
@@ -162,7 +163,8 @@ class Transport:
         """Send one logical request (retried per policy) and return the 2xx/3xx response.
 
         ``idempotent`` marks a write that may be replayed (PUT with If-Match, bulk upsert, PATCH);
-        reads are always replay-safe. ``url`` sends to another host (the token endpoint) while
+        reads are always replay-safe. ``json_default`` encodes what JSON cannot (Decimals are
+        JSON numbers unless it says otherwise). ``url`` sends to another host (the token endpoint) while
         ``template`` names the endpoint in the call ledger. Raises a typed ``RemoteError``.
         """
         method = method.upper()
@@ -175,7 +177,13 @@ class Transport:
         send_headers = dict(headers or {})
         body: bytes | Mapping[str, str] | None = None
         if json_body is not None:
-            body = simplejson.dumps(json_body, use_decimal=True, separators=(",", ":")).encode()
+            body = simplejson.dumps(
+                json_body,
+                use_decimal=json_default is None,
+                default=json_default,
+                namedtuple_as_object=False,
+                separators=(",", ":"),
+            ).encode()
             send_headers.setdefault("Content-Type", "application/json")
         elif form is not None:
             body = form

@@ -12,7 +12,15 @@ from typing import Any
 
 from pydantic import AliasChoices, Field, field_validator
 
-from visma_airbase_pipeline.visma.models import IdRef, Ref, SubaccountRef, Tracked, VismaDate, VismaModel
+from visma_airbase_pipeline.visma.models import (
+    IdRef,
+    NullList,
+    Ref,
+    SubaccountRef,
+    Tracked,
+    VismaDate,
+    VismaModel,
+)
 
 
 class SupplierInvoiceLine(VismaModel):
@@ -48,7 +56,7 @@ class SupplierInvoice(Tracked):
     vat_total: Decimal | None = None
     description: str | None = None
     supplier: Ref | None = None
-    invoice_lines: list[SupplierInvoiceLine] = []
+    invoice_lines: NullList[SupplierInvoiceLine] = []
 
 
 class PurchaseOrderLine(VismaModel):
@@ -87,8 +95,8 @@ class PurchaseOrder(Tracked):
     currency: str | None = None
     supplier: Ref | None = None
     order_total: Decimal | None = None
-    lines: list[PurchaseOrderLine] = []
-    purchase_receipts: list[ReceiptRef] = []
+    lines: NullList[PurchaseOrderLine] = []
+    purchase_receipts: NullList[ReceiptRef] = []
 
 
 class PurchaseReceiptLine(VismaModel):
@@ -113,7 +121,7 @@ class PurchaseReceipt(Tracked):
     status: str | None = None
     date: VismaDate = None
     supplier: Ref | None = None
-    lines: list[PurchaseReceiptLine] = []
+    lines: NullList[PurchaseReceiptLine] = []
 
 
 class SupplierPaymentLine(VismaModel):
@@ -142,7 +150,7 @@ class SupplierPayment(Tracked):
     currency: str | None = None
     application_date: VismaDate = None
     payment_amount: Decimal | None = None
-    payment_lines: list[SupplierPaymentLine] = []
+    payment_lines: NullList[SupplierPaymentLine] = []
 
     @field_validator("cash_account", "payment_method", "currency", mode="before")
     @classmethod
@@ -177,7 +185,7 @@ class JournalTransaction(Tracked):
     financial_period: str | None = None
     description: str | None = None
     currency_id: str | None = None
-    journal_transaction_lines: list[JournalTransactionLine] = Field(
+    journal_transaction_lines: NullList[JournalTransactionLine] = Field(
         default=[], validation_alias=AliasChoices("journalTransactionLines", "transactionLines", "lines")
     )
 

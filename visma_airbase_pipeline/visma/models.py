@@ -10,16 +10,20 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
-from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 
-def _drop_nulls(data: Any) -> Any:
-    if isinstance(data, dict):
-        return {key: value for key, value in data.items() if value is not None}
-    return data
+def _empty_if_null(value: Any) -> Any:
+    return [] if value is None else value
+
+
+T = TypeVar("T")
+#: A list Visma may send as ``null``: read as empty. Only lists need this (every other field
+#: defaults to None); one field validator costs far less than a before-validator on every model.
+NullList = Annotated[list[T], BeforeValidator(_empty_if_null)]
 
 
 def _to_date(value: Any) -> Any:
@@ -50,11 +54,6 @@ class VismaModel(BaseModel):
         coerce_numbers_to_str=True,
     )
 
-    @model_validator(mode="before")
-    @classmethod
-    def _nulls_to_defaults(cls, data: Any) -> Any:
-        return _drop_nulls(data)
-
 
 class Ref(VismaModel):
     """A reference by number, e.g. ``supplier: {number, name}`` or ``inventory: {number}``."""
@@ -84,7 +83,7 @@ class SubaccountRef(VismaModel):
     subaccount_id: int | None = None
     subaccount_number: str | None = None
     description: str | None = None
-    segments: list[SegmentPick] = []
+    segments: NullList[SegmentPick] = []
 
 
 class Address(VismaModel):
@@ -144,7 +143,7 @@ class Subaccount(Tracked):
     subaccount_number: str | None = None
     description: str | None = None
     active: bool | None = None
-    segments: list[SegmentPick] = []
+    segments: NullList[SegmentPick] = []
 
 
 class SegmentValue(VismaModel):
@@ -162,7 +161,7 @@ class Segment(VismaModel):
     segment_id: int | None = None
     description: str | None = None
     length: int | None = None
-    segment_values: list[SegmentValue] = []
+    segment_values: NullList[SegmentValue] = []
 
 
 class Dimension(VismaModel):
@@ -173,4 +172,4 @@ class Dimension(VismaModel):
     )
     description: str | None = None
     length: int | None = None
-    segments: list[Segment] = []
+    segments: NullList[Segment] = []
