@@ -66,12 +66,16 @@ class Settings(BaseSettings):
     max_attempts: int = 5
     max_retry_time_s: float = 300.0
     # Transport tuning (clients, issue 4): backoff 1-2-4-8-16 s + jitter, Retry-After capped,
-    # pacing keeps a 5 % reserve of the rate budget; Visma tokens renewed 5 min before expiry.
+    # Visma tokens renewed 5 min before expiry.
     backoff_base_s: float = 1.0
     backoff_cap_s: float = 30.0
     backoff_jitter_s: float = 1.0
     retry_after_cap_s: float = 120.0
-    rate_limit_reserve: float = 0.05
+    #: Share of each rate-limit window left unspent (pacing waits at ceil(limit x reserve) calls
+    #: remaining). 0: the budget is spent to the last call, then the pacer waits for the reset.
+    #: Raise it when something outside the visma_api/airbase_api pools spends the same budget
+    #: (see transport/pacing.py).
+    rate_limit_reserve: float = Field(default=0.0, ge=0.0, lt=1.0)
     visma_token_refresh_margin_s: float = 300.0
     visma_delta_overlap_s: float = 600.0
 

@@ -83,6 +83,44 @@ def test_each_run_fetches_its_own_visma_token(env: None, rsps: responses.Request
     assert metadata["visma_api_calls"].value == 2  # token + one page
 
 
+def test_the_steps_of_a_run_hand_the_rate_window_on(env: None, rsps: responses.RequestsMock):
+    # The first step spends the window to 0; the second starts knowing it (and would wait for the
+    # reset before its first call) instead of learning it from a 429.
+    spent = {"X-RateLimit-Limit": "500", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "3000"}
+    rsps.replace(responses.GET, f"{VISMA}/v1/supplier", json=[], headers=spent)
+    rsps.replace(
+        responses.GET,
+        f"{AIRBASE}/v1/accounting/vendors/",
+        json={"data": [], "pagination": {"next": None}},
+        headers={"X-Ratelimit-Limit": "500", "X-Ratelimit-Remaining": "0", "X-Ratelimit-Reset": "60"},
+    )
+
+    @dg.asset
+    def first_step(visma: VismaResource, airbase: AirbaseResource) -> None:
+        with visma.get_client() as client, airbase.get_client() as other:
+            list(client.iter_suppliers())
+            list(other.iter_vendors())
+
+    @dg.asset(deps=[first_step])
+    def second_step(visma: VismaResource, airbase: AirbaseResource) -> dg.MaterializeResult:
+        with visma.get_client() as client, airbase.get_client() as other:
+            return dg.MaterializeResult(
+                metadata={
+                    "visma_remaining": client.transport.pacer.window.remaining,
+                    "airbase_remaining": other.transport.pacer.window.remaining,
+                }
+            )
+
+    resources = {"visma": VismaResource(base_url=VISMA), "airbase": AirbaseResource()}
+    result = dg.materialize([first_step, second_step], resources=resources)
+    assert result.success
+    metadata = result.asset_materializations_for_node("second_step")[0].metadata
+    assert metadata["visma_remaining"].value == 0 and metadata["airbase_remaining"].value == 0
+    # A new run starts afresh: its resource knows nothing of the last run's window.
+    with VismaResource(base_url=VISMA).get_client() as client:
+        assert client.transport.pacer.window.remaining is None
+
+
 def test_no_secret_in_config_repr_or_run_config(env: None):
     resources = [VismaResource(base_url=VISMA), AirbaseResource(page_size=100)]
     for resource in resources:

@@ -19,6 +19,7 @@ from pydantic import BaseModel, SecretStr
 from visma_airbase_pipeline.airbase.paging import AirbasePager
 from visma_airbase_pipeline.errors import NotFound
 from visma_airbase_pipeline.transport import (
+    RateBudget,
     Scrubber,
     Transport,
     TransportConfig,
@@ -74,6 +75,7 @@ class AirbaseBase(TransportClient):
         wall: Callable[[], float] = time.time,
         rng: random.Random | None = None,
         session: requests.Session | None = None,
+        budget: RateBudget | None = None,
     ) -> None:
         scheme = next((s for s in AUTH_SCHEMES if s.lower() == auth_scheme.strip().lower()), None)
         if scheme is None:
@@ -94,6 +96,7 @@ class AirbaseBase(TransportClient):
             rng=rng,
             scrubber=Scrubber([self._token.get_secret_value()]),
             session=session,
+            budget=budget,
         )
 
     @classmethod

@@ -8,12 +8,13 @@ from visma_airbase_pipeline.transport.http import (
     encode_query,
     expand,
 )
-from visma_airbase_pipeline.transport.pacing import RatePacer
+from visma_airbase_pipeline.transport.pacing import RateBudget, RatePacer
 from visma_airbase_pipeline.transport.redaction import Scrubber, safe_path
 from visma_airbase_pipeline.transport.retry import RetryConfig, parse_retry_after
 
 __all__ = [
     "CallStats",
+    "RateBudget",
     "RatePacer",
     "RetryConfig",
     "Scrubber",

@@ -31,7 +31,7 @@ from visma_airbase_pipeline.errors import (
 )
 from visma_airbase_pipeline.transport.callstats import CallStats
 from visma_airbase_pipeline.transport.failures import classify_failure, describe_failure
-from visma_airbase_pipeline.transport.pacing import RatePacer
+from visma_airbase_pipeline.transport.pacing import RateBudget, RatePacer
 from visma_airbase_pipeline.transport.redaction import Scrubber, safe_path
 from visma_airbase_pipeline.transport.retry import (
     RetryConfig,
@@ -58,7 +58,7 @@ class TransportConfig:
     connect_timeout_s: float = 10.0
     read_timeout_s: float = 60.0
     retry: RetryConfig = field(default_factory=RetryConfig)
-    rate_limit_reserve: float = 0.05
+    rate_limit_reserve: float = 0.0
     pacing_idle_s: float = 1.0
     max_pacing_sleep_s: float = 3600.0
 
@@ -116,6 +116,7 @@ class Transport:
         rng: random.Random | None = None,
         scrubber: Scrubber | None = None,
         session: requests.Session | None = None,
+        budget: RateBudget | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.system = system
@@ -135,6 +136,7 @@ class Transport:
             wall=wall,
             idle_without_reset_s=self.config.pacing_idle_s,
             max_sleep_s=self.config.max_pacing_sleep_s,
+            budget=budget,
         )
 
     def __repr__(self) -> str:

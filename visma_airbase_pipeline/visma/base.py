@@ -19,6 +19,7 @@ from pydantic import BaseModel, SecretStr, ValidationError
 
 from visma_airbase_pipeline.errors import AuthError, NotFound, RemoteError
 from visma_airbase_pipeline.transport import (
+    RateBudget,
     Scrubber,
     Transport,
     TransportConfig,
@@ -70,6 +71,7 @@ class VismaBase(TransportClient):
         refresh_margin_s: float = 300.0,
         delta_overlap_s: float = 600.0,
         session: requests.Session | None = None,
+        budget: RateBudget | None = None,
     ) -> None:
         secret = client_secret if isinstance(client_secret, SecretStr) else SecretStr(client_secret)
         self.transport = Transport(
@@ -82,6 +84,7 @@ class VismaBase(TransportClient):
             rng=rng,
             scrubber=Scrubber([secret.get_secret_value()]),
             session=session,
+            budget=budget,
         )
         self.auth = VismaAuth(
             self.transport,
