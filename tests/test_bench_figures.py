@@ -10,6 +10,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import figures as fig
+from benchmarks.rate_budget import budgeted_calls, window_usage, windows
 from benchmarks.webhook_latency import percentile
 
 
@@ -68,3 +69,27 @@ def test_percentile_nearest_rank() -> None:
     assert percentile(values, 0.5) == 10.0
     assert percentile(values, 0.95) == 19.0
     assert percentile([3.0], 0.95) == 3.0
+
+
+def test_rate_windows_split_where_remaining_or_reset_goes_up() -> None:
+    answers = [(10, 9, 10), (10, 5, 8), (10, 0, 6), (10, 0, 1)]  # spent to 0, then a 429 (Remaining 0)
+    answers += [(10, 9, 10), (10, 0, 9)]  # the reset: Remaining up again
+    answers += [(10, 9, 10), (10, 9, 10)]  # Remaining repeated above 0: another window (one call each)
+    spans = windows(answers)
+    assert [w["used"] for w in spans] == [10, 10, 1, 1]
+    usage = window_usage(spans)
+    assert usage["windows"] == 4 and usage["full_windows"] == 3
+    assert usage["worst_window_used"] == 0.1 and usage["mean_window_used"] == 0.7
+    # Reset up with Remaining down: a new window where another client spent 4 calls before ours.
+    assert [w["used"] for w in windows([(10, 7, 9), (10, 6, 9), (10, 5, 10)])] == [4, 5]
+
+
+def test_rate_window_usage_ignores_the_last_window_and_copes_with_one() -> None:
+    spans = windows([(10, 9, 10), (10, 0, 9), (10, 8, 10)])
+    assert window_usage(spans)["worst_window_used"] == 1.0
+    assert window_usage(windows([(10, 5, 10)]))["worst_window_used"] is None
+
+
+def test_budgeted_calls_leave_out_tokens_and_429s() -> None:
+    assert budgeted_calls({"visma_calls": {"total": 51, "auth": 1, "status_429": 2}}) == 48
+    assert budgeted_calls(None) is None and budgeted_calls({"visma_calls": {"total": 0}}) is None
