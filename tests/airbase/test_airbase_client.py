@@ -262,9 +262,9 @@ def test_ledger_patch_is_retried_on_5xx(
 
 def test_paces_on_airbase_headers(rsps: responses.RequestsMock, client: AirbaseClient, clock: FakeClock):
     rsps.get(
-        f"{API}/vendors/", json=page([]), headers={"X-Ratelimit-Limit": "500", "X-Ratelimit-Remaining": "10"}
+        f"{API}/vendors/", json=page([]), headers={"X-Ratelimit-Limit": "500", "X-Ratelimit-Remaining": "0"}
     )
-    list(client.iter_vendors())
+    list(client.iter_vendors())  # spends the last call of the window (no Reset: idle wait)
     list(client.iter_vendors())
     assert clock.sleeps == [1.0]
-    assert client.stats.headroom == 0.02
+    assert client.stats.headroom == 0.0

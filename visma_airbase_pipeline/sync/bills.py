@@ -15,7 +15,7 @@ from visma_airbase_pipeline.mapping.records import read_record
 from visma_airbase_pipeline.sync.context import RunContext, Window
 from visma_airbase_pipeline.sync.pull import Unreadable, pull
 from visma_airbase_pipeline.sync.purchase_orders import ORDER
-from visma_airbase_pipeline.sync.push import Candidate, push, quarantine
+from visma_airbase_pipeline.sync.push import BULK_SIZE, Candidate, PushPipeline, push, quarantine
 from visma_airbase_pipeline.sync.reference import COST_CENTER, GL_ACCOUNT
 from visma_airbase_pipeline.sync.report import SyncReport
 from visma_airbase_pipeline.sync.vendors import SUPPLIER, pull_suppliers_by_number, push_vendors
@@ -24,8 +24,9 @@ from visma_airbase_pipeline.visma.documents import SupplierInvoice
 
 INVOICE = "supplier_invoice"
 BILL = "bill"
-#: Documents mapped and pushed together: the memory a window of any size needs.
-_PUSH_BATCH = 2000
+#: Documents mapped and pushed together: one bulk upsert's worth, so the next batch is mapped while
+#: Airbase stores this one, and a window of any size runs in the memory of a batch.
+_PUSH_BATCH = BULK_SIZE
 
 
 def invoice_key(invoice: SupplierInvoice) -> str | None:
@@ -115,8 +116,9 @@ def push_bills(
         else store.snapshots(INVOICE, first_day=window.first_day, last_day=window.last_day)
     )
     refs = bill_references(store)
-    while batch := tuple(itertools.islice(snapshots, _PUSH_BATCH)):
-        refs = _push_batch(batch, refs, airbase, visma, store, ctx, report)
+    with PushPipeline() as pipeline:
+        while batch := tuple(itertools.islice(snapshots, _PUSH_BATCH)):
+            refs = _push_batch(batch, refs, airbase, visma, store, ctx, report, pipeline)
     return report
 
 
@@ -128,6 +130,7 @@ def _push_batch(
     store: LedgerStore,
     ctx: RunContext,
     report: SyncReport,
+    pipeline: PushPipeline,
 ) -> BillReferences:
     invoices = []
     for snap in batch:
@@ -138,6 +141,7 @@ def _push_batch(
             quarantine(BILL, snap.visma_id, snap.payload, error.reason, store, ctx, report)
     missing = {i.supplier.number for _, i in invoices if i.supplier and i.supplier.number} - refs.vendors
     if missing:
+        pipeline.settle()  # the clients are used by one thread at a time
         pull_suppliers_by_number(visma, sorted(missing), store, ctx, SyncReport("visma/suppliers"))
         vendors = push_vendors(airbase, visma, store, ctx, only=missing)
         report.notes.append(f"{vendors.created} vendors created first for invoices naming new suppliers")
@@ -158,11 +162,20 @@ def _push_batch(
         currency = payload["erp_currency_reference_id"]
         report.add_sum(report.source_sums, currency, Decimal(payload["total_amount"]))
 
-    push(BILL, candidates, airbase.upsert_bills, store, ctx, report)
-    for candidate in candidates:  # written now or unchanged since written: in Airbase either way
-        if candidate.visma_id not in report.quarantined:
-            payload = candidate.payload
-            report.add_sum(
-                report.target_sums, payload["erp_currency_reference_id"], Decimal(payload["total_amount"])
-            )
+    def in_airbase(candidate: Candidate) -> None:
+        payload = candidate.payload
+        report.add_sum(
+            report.target_sums, payload["erp_currency_reference_id"], Decimal(payload["total_amount"])
+        )
+
+    push(
+        BILL,
+        candidates,
+        airbase.upsert_bills,
+        store,
+        ctx,
+        report,
+        on_in_airbase=in_airbase,
+        pipeline=pipeline,
+    )
     return refs

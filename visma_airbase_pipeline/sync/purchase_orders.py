@@ -12,7 +12,7 @@ from visma_airbase_pipeline.mapping.purchase_orders import order_to_airbase
 from visma_airbase_pipeline.mapping.records import read_record
 from visma_airbase_pipeline.sync.context import RunContext, Window
 from visma_airbase_pipeline.sync.pull import pull
-from visma_airbase_pipeline.sync.push import Candidate, push, quarantine
+from visma_airbase_pipeline.sync.push import BULK_SIZE, Candidate, PushPipeline, push, quarantine
 from visma_airbase_pipeline.sync.report import SyncReport
 from visma_airbase_pipeline.sync.vendors import SUPPLIER
 from visma_airbase_pipeline.visma.client import VismaClient
@@ -20,8 +20,9 @@ from visma_airbase_pipeline.visma.documents import PurchaseOrder, PurchaseReceip
 
 ORDER = "purchase_order"
 RECEIPT = "purchase_receipt"
-#: Orders mapped and pushed together.
-_PUSH_BATCH = 2000
+#: Orders mapped and pushed together: one bulk upsert's worth, so the next batch is mapped while
+#: Airbase stores this one, and a backfill of any size runs in the memory of a batch.
+_PUSH_BATCH = BULK_SIZE
 
 
 def pull_purchase_orders(
@@ -63,26 +64,27 @@ def push_purchase_orders(
     vendors = {k for k, row in store.crosswalk(SUPPLIER).items() if row.airbase_id}
     found: set[str] = set()
     orders = store.snapshots(ORDER, visma_ids=wanted)
-    while batch := tuple(itertools.islice(orders, _PUSH_BATCH)):  # a backfill of any size: one batch's memory
-        found.update(snap.visma_id for snap in batch)
-        receipts, unreadable = _receipts_of(store, batch, receipt_ids)
-        candidates = []
-        for snap in batch:
-            report.read += 1
-            try:
-                if snap.visma_id in unreadable:
-                    raise MappingError(unreadable[snap.visma_id])
-                payload = order_to_airbase(
-                    read_record(PurchaseOrder, snap.payload, "purchase order"),
-                    receipts.get(snap.visma_id, []),
-                    ctx.company,
-                    vendors=vendors,
-                )
-            except MappingError as error:
-                quarantine(ORDER, snap.visma_id, snap.payload, error.reason, store, ctx, report)
-                continue
-            candidates.append(Candidate(snap.visma_id, payload, snap.source_modified))
-        push(ORDER, candidates, airbase.upsert_purchase_orders, store, ctx, report)
+    with PushPipeline() as pipeline:
+        while batch := tuple(itertools.islice(orders, _PUSH_BATCH)):
+            found.update(snap.visma_id for snap in batch)
+            receipts, unreadable = _receipts_of(store, batch, receipt_ids)
+            candidates = []
+            for snap in batch:
+                report.read += 1
+                try:
+                    if snap.visma_id in unreadable:
+                        raise MappingError(unreadable[snap.visma_id])
+                    payload = order_to_airbase(
+                        read_record(PurchaseOrder, snap.payload, "purchase order"),
+                        receipts.get(snap.visma_id, []),
+                        ctx.company,
+                        vendors=vendors,
+                    )
+                except MappingError as error:
+                    quarantine(ORDER, snap.visma_id, snap.payload, error.reason, store, ctx, report)
+                    continue
+                candidates.append(Candidate(snap.visma_id, payload, snap.source_modified))
+            push(ORDER, candidates, airbase.upsert_purchase_orders, store, ctx, report, pipeline=pipeline)
     for nbr in sorted(wanted - found):
         report.notes.append(f"receipt names purchase order {nbr}, which has not been pulled yet")
     return report

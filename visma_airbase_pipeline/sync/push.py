@@ -7,8 +7,11 @@ crosswalk + transitions for what was stored, quarantine for what Airbase refused
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from types import TracebackType
 from typing import Any
 
 from visma_airbase_pipeline.airbase.bulk import BulkUpsertResult
@@ -34,6 +37,10 @@ class Candidate:
     force: bool = False
 
 
+#: A candidate to send, its payload hash, and its crosswalk row so far.
+Entry = tuple[Candidate, str, CrosswalkRow | None]
+
+
 def quarantine(
     kind: str,
     visma_id: str,
@@ -54,6 +61,49 @@ def quarantine(
     report.transitions.append(transition)
 
 
+class PushPipeline:
+    """Keeps one bulk upsert in flight while the caller maps and hashes the next records, so that
+    Airbase's work on a chunk and ours on the next overlap (the API answers on its own core, or
+    across the network). Answers are booked in order, in the caller's thread. The client is used by
+    one thread at a time: call :meth:`settle` before using it for anything else."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="vab-push")
+        self._pending: tuple[Future[BulkUpsertResult], Callable[[BulkUpsertResult], None]] | None = None
+
+    def send(
+        self,
+        upsert: BulkUpsert,
+        payloads: list[dict[str, Any]],
+        book: Callable[[BulkUpsertResult], None],
+    ) -> None:
+        """Book the chunk in flight, then start this one."""
+        self.settle()
+        self._pending = (self._pool.submit(upsert, payloads), book)
+
+    def settle(self) -> None:
+        """Wait for the chunk in flight (if any) and book its answer; its error is raised here."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            future, book = pending
+            book(future.result())
+
+    def __enter__(self) -> PushPipeline:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            if exc is None:
+                self.settle()
+            else:  # what Airbase stored is still booked; the first error is the one reported
+                with contextlib.suppress(Exception):
+                    self.settle()
+        finally:
+            self._pool.shutdown(wait=True)
+
+
 def _reasons(errors: dict[str, list[str]]) -> str:
     return "; ".join(f"{name}: {' '.join(messages)}" for name, messages in sorted(errors.items()))
 
@@ -66,32 +116,44 @@ def push(
     ctx: RunContext,
     report: SyncReport,
     *,
-    on_stored: Callable[[Candidate], None] | None = None,
+    on_in_airbase: Callable[[Candidate], None] | None = None,
+    pipeline: PushPipeline | None = None,
 ) -> None:
-    """Upsert the changed candidates and book every outcome in the ledger."""
+    """Upsert the changed candidates and book every outcome in the ledger. ``on_in_airbase`` hears
+    of each candidate Airbase holds afterwards (written now, or unchanged since it was written);
+    with a ``pipeline`` the last chunk may still be in flight on return."""
     existing = store.crosswalk(kind, [c.visma_id for c in candidates])
-    pending: list[tuple[Candidate, str, CrosswalkRow | None]] = []
+    pending: list[Entry] = []
     for candidate in candidates:
         digest = content_hash(candidate.payload)
         row = existing.get(candidate.visma_id)
         if row and row.airbase_id and row.content_hash == digest and not candidate.force:
             report.unchanged += 1
+            if on_in_airbase:
+                on_in_airbase(candidate)
             continue
         pending.append((candidate, digest, row))
     for start in range(0, len(pending), BULK_SIZE):
         chunk = pending[start : start + BULK_SIZE]
-        result = upsert([c.payload for c, _, _ in chunk])
-        _book(kind, chunk, result, store, ctx, report, on_stored)
+        payloads = [c.payload for c, _, _ in chunk]
+
+        def book(result: BulkUpsertResult, chunk: list[Entry] = chunk) -> None:
+            _book(kind, chunk, result, store, ctx, report, on_in_airbase)
+
+        if pipeline is None:
+            book(upsert(payloads))
+        else:
+            pipeline.send(upsert, payloads, book)
 
 
 def _book(
     kind: str,
-    chunk: list[tuple[Candidate, str, CrosswalkRow | None]],
+    chunk: list[Entry],
     result: BulkUpsertResult,
     store: LedgerStore,
     ctx: RunContext,
     report: SyncReport,
-    on_stored: Callable[[Candidate], None] | None,
+    on_in_airbase: Callable[[Candidate], None] | None,
 ) -> None:
     stored = {item.index: (item, "created") for item in result.created if item.index is not None}
     stored.update({item.index: (item, "updated") for item in result.updated if item.index is not None})
@@ -133,8 +195,8 @@ def _book(
                     report.created += 1
                 else:
                     report.updated += 1
-                if on_stored:
-                    on_stored(candidate)
+                if on_in_airbase:
+                    on_in_airbase(candidate)
             else:
                 reason = (
                     f"Airbase rejected it: {_reasons(errors[index])}"
