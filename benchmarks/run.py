@@ -85,6 +85,10 @@ def measure(plan: Plan) -> dict[str, Any]:
         sandboxes.lift_budgets()
         small = home("small")
         full_small = _step(results, "full_sync_small", lambda: full_sync(sandboxes, small, plan.timeout_s))
+        # The read-half peers on the small company: the same invoices on both sides is what makes the
+        # ratio fair, and dlt at 100,000 rows needs minutes and gigabytes for no new information.
+        project = _step(results, "extraction", lambda: extraction(sandboxes, plan.timeout_s))
+        _step(results, "dlt_peer", lambda: dlt_peer(sandboxes, project, plan.timeout_s))
         _step(results, "naive_baseline", lambda: naive(sandboxes, small, full_small, plan.timeout_s))
         _step(results, "payments", lambda: payments(sandboxes, small, plan.payments, plan.timeout_s))
         _step(
@@ -103,8 +107,6 @@ def measure(plan: Plan) -> dict[str, Any]:
         large = home("large")
         full_large = _step(results, "full_sync_large", lambda: full_sync(sandboxes, large, plan.timeout_s))
         _step(results, "unchanged_rerun", lambda: unchanged_rerun(sandboxes, large, plan.timeout_s))
-        project = _step(results, "extraction", lambda: extraction(sandboxes, plan.timeout_s))
-        _step(results, "dlt_peer", lambda: dlt_peer(sandboxes, project, plan.timeout_s))
         _step(results, "incremental", lambda: incremental(sandboxes, large, full_large, plan.timeout_s))
     finally:
         sandboxes.stop()
@@ -196,7 +198,7 @@ def targets(results: dict[str, Any], plan: Plan, total_s: float, quick: bool) ->
         )
     else:
         rows.append(fig.Target(
-            f"extraction {n}: dlt time / project time", "> 1x", f"{dlt.get('time_vs_project')}x",
+            f"extraction {plan.small:,}: dlt time / project time", "> 1x", f"{dlt.get('time_vs_project')}x",
             None if dlt.get("time_vs_project") is None else dlt["time_vs_project"] > 1,
             f"project {extract.get('wall_s')} s, dlt {dlt.get('wall_s')} s",
         ))  # fmt: skip
