@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import requests
 from sync_support import full_sync, seeded_window, state
 
 from visma_airbase_pipeline.airbase import AirbaseClient
 from visma_airbase_pipeline.credentials import resolve_credentials
 from visma_airbase_pipeline.ledger import LedgerStore
 from visma_airbase_pipeline.sync.context import RunContext
+from visma_airbase_pipeline.sync.reconcile import CHECK_CURSOR, check_bills, reconcile_bills
 from visma_airbase_pipeline.visma import VismaClient
 
 pytestmark = pytest.mark.integration
@@ -52,3 +56,43 @@ def test_full_sync_then_rerun_writes_nothing(clients, sandbox_env, tmp_path):
     second = full_sync(visma, airbase, store, RunContext(run_id="run-2"), window)
     assert {step: r.writes for step, r in second.items()} == {step: 0 for step in second}
     assert Counter(t.to_state for t in store.transitions(run_id="run-2")) == Counter()
+
+
+def test_bill_check_reads_what_changed_since_the_last_passing_check(clients, sandbox_env, tmp_path):
+    visma, airbase = clients
+    store = LedgerStore(f"sqlite:///{tmp_path / 'ledger.db'}")
+    window = seeded_window()
+    full_sync(visma, airbase, store, RunContext(run_id="run-1"), window)
+
+    no_skew = timedelta(0)  # the sandbox shares our clock
+    time.sleep(1.1)  # Airbase stamps to the second: the bills above fall before the first check's
+    first = check_bills(airbase, store, window, RunContext(run_id="run-1"), clock_skew=no_skew)
+    assert first.passed and first.since is None  # the first check reads every bill
+    bills = state(sandbox_env.airbase_url, "bills")
+    assert first.compared >= len(bills)
+    assert store.cursor(CHECK_CURSOR) is not None
+
+    quiet = check_bills(airbase, store, window, RunContext(run_id="run-2"), clock_skew=no_skew)
+    assert quiet.passed and quiet.since is not None
+    # No bill changed: only the documents without one (skipped by rule) are looked at again.
+    assert quiet.compared == first.compared - len(bills)
+
+    # Someone changes a bill's amount in Airbase: the next check sees it, fails, and keeps failing
+    # (the cursor does not move past a difference nobody has fixed).
+    victim = bills[0]
+    response = requests.patch(
+        f"{sandbox_env.airbase_url}/_sandbox/records/bills/{victim['id']}",
+        json={"total_amount": "1.00"},
+        timeout=30,
+    )
+    response.raise_for_status()
+    cursor = store.cursor(CHECK_CURSOR)
+    for run in ("run-3", "run-4"):
+        caught = check_bills(airbase, store, window, RunContext(run_id=run), clock_skew=no_skew)
+        assert not caught.passed
+        assert any(m.startswith(f"{victim['erp_reference_id']}: Airbase 1.00") for m in caught.mismatches)
+        assert store.cursor(CHECK_CURSOR) == cursor
+
+    # The full reconciliation still compares every document of the window.
+    everything = reconcile_bills(airbase, store, window, RunContext(run_id="run-5"))
+    assert everything.since is None and not everything.amounts_match

@@ -101,5 +101,18 @@ def iter_snapshots(
                 )
 
 
+def iter_snapshot_ids(engine: Engine, kind: str, *, first_day: str, last_day: str) -> Iterator[str]:
+    """Ids of a kind's snapshots with a day in ``[first_day, last_day]``, in id order."""
+    table = schema.snapshots
+    query = (
+        select(table.c.visma_id)
+        .where(table.c.kind == kind, table.c.day >= first_day, table.c.day <= last_day)
+        .order_by(table.c.visma_id)
+    )
+    with engine.connect() as conn:
+        for row in conn.execution_options(yield_per=1000).execute(query):
+            yield row.visma_id
+
+
 def _dump(payload: dict[str, Any]) -> str:
     return str(simplejson.dumps(payload, use_decimal=True, default=str, separators=(",", ":")))

@@ -301,6 +301,11 @@ class LedgerStore:
             self.engine, kind, first_day=first_day, last_day=last_day, visma_ids=visma_ids
         )
 
+    def snapshot_ids(self, kind: str, *, first_day: str, last_day: str) -> Iterator[str]:
+        """The ids of a kind's snapshots whose day is in ``[first_day, last_day]``, streamed (the
+        payloads left unread)."""
+        return _snapshots.iter_snapshot_ids(self.engine, kind, first_day=first_day, last_day=last_day)
+
     def cursor(self, name: str) -> str | None:
         """The value of a named cursor, or None before its first move."""
         table = schema.cursors

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
 
 from visma_airbase_pipeline.airbase.client import AirbaseClient
-from visma_airbase_pipeline.ledger import LedgerStore
+from visma_airbase_pipeline.ledger import LedgerStore, Snapshot
 from visma_airbase_pipeline.mapping import MappingError, Skip
 from visma_airbase_pipeline.mapping.bills import invoice_to_bill
 from visma_airbase_pipeline.mapping.records import read_record
@@ -16,6 +19,11 @@ from visma_airbase_pipeline.sync.context import RunContext, Window
 from visma_airbase_pipeline.visma.documents import SupplierInvoice
 
 _SHOWN = 50
+_BATCH = 500
+#: The ledger cursor: bills changed in Airbase before this instant were verified by a passing check.
+CHECK_CURSOR = "bill_check.verified_until"
+#: How far before a check's start the next one looks again (our clock against Airbase's).
+CLOCK_SKEW = timedelta(minutes=1)
 
 
 @dataclass
@@ -30,6 +38,14 @@ class BillReconciliation:
     mismatches: list[str] = field(default_factory=list)
     missing_references: list[str] = field(default_factory=list)
     orphans: list[str] = field(default_factory=list)
+    #: None: every bill was read; else only those Airbase changed at or after this instant.
+    since: datetime | None = None
+    compared: int = 0
+
+    @property
+    def passed(self) -> bool:
+        """All three verdicts good: nothing left to look at again."""
+        return self.amounts_match and not self.missing_references and not self.orphans
 
     @property
     def amounts_match(self) -> bool:
@@ -43,6 +59,8 @@ class BillReconciliation:
     def summary(self) -> dict[str, Any]:
         """Plain values for check metadata."""
         return {
+            "bills_read": "all" if self.since is None else f"changed since {self.since.isoformat()}",
+            "documents_compared": self.compared,
             "visma_counts": self.visma_counts,
             "airbase_counts": self.airbase_counts,
             "visma_sums": {c: f"{v:f}" for c, v in sorted(self.visma_sums.items())},
@@ -66,15 +84,47 @@ def _add(counts: dict[str, int], sums: dict[str, Decimal], currency: str, amount
     sums[currency] = sums.get(currency, Decimal(0)) + amount
 
 
-def reconcile_bills(
-    airbase: AirbaseClient, store: LedgerStore, window: Window, ctx: RunContext
+def check_bills(
+    airbase: AirbaseClient,
+    store: LedgerStore,
+    window: Window,
+    ctx: RunContext,
+    *,
+    clock_skew: timedelta = CLOCK_SKEW,
 ) -> BillReconciliation:
-    """Read Airbase's bills, vendors, accounts and tags and compare with the window's invoices."""
-    result = BillReconciliation()
+    """The bills asset's check after a run: every bill Airbase created or changed since the last
+    check that passed, against its Visma document, and the window's documents the ledger has no bill
+    for. A poll of an unchanged day then reads a page, not every bill; the first check (and any
+    after a failed one) reads as far back as is unverified. ``vab reconcile`` compares everything."""
+    started = datetime.now(UTC)
+    verified_until = store.cursor(CHECK_CURSOR)
+    since = datetime.fromisoformat(verified_until) if verified_until else None
+    result = reconcile_bills(airbase, store, window, ctx, since=since)
+    if result.passed:
+        with store.transaction() as tx:
+            tx.set_cursor(CHECK_CURSOR, (started - clock_skew).isoformat())
+    return result
+
+
+def reconcile_bills(
+    airbase: AirbaseClient,
+    store: LedgerStore,
+    window: Window,
+    ctx: RunContext,
+    *,
+    since: datetime | None = None,
+) -> BillReconciliation:
+    """Read Airbase's bills (all, or those changed ``since``), vendors, accounts and tags and compare
+    them with their Visma documents: the window's, and any other whose bill was read."""
+    result = BillReconciliation(since=since)
+    # Airbase stamps changes to the whole second: a finer instant would miss the rest of its second.
+    filters = (
+        {} if since is None else {"updated_since": since.astimezone(UTC).replace(microsecond=0).isoformat()}
+    )
     # Three fields a bill, not the bill: a window of 100,000 bills must fit in memory.
     bills = {
         b.erp_reference_id: _BillSeen(b.total_amount, b.erp_currency_reference_id, b.erp_vendor_reference_id)
-        for b in airbase.iter_bills()
+        for b in airbase.iter_bills(**filters)
         if b.erp_reference_id
     }
     vendors = {v.erp_reference_id for v in airbase.iter_vendors() if v.erp_reference_id}
@@ -82,7 +132,8 @@ def reconcile_bills(
     tags = {t.erp_reference_id for t in airbase.iter_tags() if t.erp_reference_id}
     open_quarantine = {item.record_key for item in store.quarantined(BILL)}
     refs = bill_references(store)
-    for snap in store.snapshots(INVOICE, first_day=window.first_day, last_day=window.last_day):
+    for snap in _documents(store, window, bills, whole_window=since is None):
+        result.compared += 1
         try:
             expected = invoice_to_bill(
                 read_record(SupplierInvoice, snap.payload, "supplier invoice"), refs, ctx.company
@@ -121,3 +172,20 @@ def reconcile_bills(
     known = set(store.source_hashes(INVOICE, bills.keys()))
     result.orphans = sorted(ref for ref in bills if ref not in known)
     return result
+
+
+def _documents(
+    store: LedgerStore, window: Window, bills: Mapping[str, object], *, whole_window: bool
+) -> Iterator[Snapshot]:
+    """The documents to compare: the whole window; or those whose bill was read, then the window's
+    that have no bill in the ledger (a bill the ledger has was verified when it last changed)."""
+    if whole_window:
+        yield from store.snapshots(INVOICE, first_day=window.first_day, last_day=window.last_day)
+        return
+    yield from store.snapshots(INVOICE, visma_ids=sorted(bills))
+    ids = store.snapshot_ids(INVOICE, first_day=window.first_day, last_day=window.last_day)
+    while batch := [i for i in itertools.islice(ids, _BATCH) if i not in bills]:
+        billed = store.crosswalk(BILL, batch)
+        unbilled = [i for i in batch if not (i in billed and billed[i].airbase_id)]
+        if unbilled:
+            yield from store.snapshots(INVOICE, visma_ids=unbilled)
