@@ -9,7 +9,7 @@ connector computes itself (quantity x unit cost, a payment split), at the edge, 
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from decimal import ROUND_HALF_EVEN, Context, Decimal
 from typing import Final
 
 from visma_airbase_pipeline.mapping.errors import MappingError
@@ -27,11 +27,14 @@ def minor_unit(currency: str) -> int:
     return _MINOR_UNITS.get(currency.upper(), 2)
 
 
+#: Precision enough for any bounded amount (never InvalidOperation), whatever the thread's context.
+_CONTEXT: Final = Context(prec=MAX_DIGITS * 3, rounding=ROUND_HALF_EVEN)
+_QUANTUM: Final = {places: Decimal(1).scaleb(-places) for places in range(4)}
+
+
 def to_minor(amount: Decimal, currency: str) -> Decimal:
     """The amount rounded half-even to the currency's minor unit."""
-    with localcontext() as ctx:
-        ctx.prec = MAX_DIGITS * 3  # a bounded amount always fits; never InvalidOperation
-        return amount.quantize(Decimal(1).scaleb(-minor_unit(currency)), rounding=ROUND_HALF_EVEN)
+    return amount.quantize(_QUANTUM[minor_unit(currency)], rounding=ROUND_HALF_EVEN, context=_CONTEXT)
 
 
 def money_str(amount: Decimal, currency: str) -> str:
