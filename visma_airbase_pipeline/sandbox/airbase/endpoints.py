@@ -19,7 +19,7 @@ from visma_airbase_pipeline.sandbox.airbase.auth import authenticate
 from visma_airbase_pipeline.sandbox.airbase.responses import field_errors
 from visma_airbase_pipeline.sandbox.airbase.store import StoredResponse
 from visma_airbase_pipeline.sandbox.framework import ApiError
-from visma_airbase_pipeline.sandbox.jsonio import JSONResponse, dumps, loads
+from visma_airbase_pipeline.sandbox.jsonio import dumps, loads
 
 if TYPE_CHECKING:
     from visma_airbase_pipeline.sandbox.airbase.app import AirbaseSandbox
@@ -34,7 +34,7 @@ _JSON_TYPES = ("application/json", "")
 
 def ok(data: Any, status: int = 200) -> Response:
     """A JSON answer of stored records in read shape (Decimals as strings, internal keys hidden)."""
-    return JSONResponse(wire.to_wire(data), status_code=status)
+    return Response(wire.wire_json(data), status_code=status, media_type="application/json")
 
 
 async def read_body(request: Request) -> dict[str, Any]:
@@ -49,8 +49,9 @@ async def read_body(request: Request) -> dict[str, Any]:
     raw = await request.body()
     if not raw.strip():
         return {}
+    parsed = request.scope.get("vab_parsed_body")
     try:
-        payload = loads(raw)
+        payload = parsed[1] if parsed is not None and parsed[0] == raw else loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError(400, f"JSON parse error - {exc}") from None
     if not isinstance(payload, dict):
@@ -95,7 +96,13 @@ async def _idempotent(sandbox: AirbaseSandbox, request: Request, handler: Handle
     key = request.headers["idempotency-key"]
     raw = await request.body()
     try:
-        canonical = dumps(_sorted(loads(raw))) if raw.strip() else b""
+        if raw.strip():
+            payload = loads(raw)
+            # Parsed once: the handler's read_body takes it from here (it fingerprints first).
+            request.scope["vab_parsed_body"] = (raw, payload)
+            canonical = dumps(payload, sort_keys=True)
+        else:
+            canonical = b""
     except (ValueError, UnicodeDecodeError):
         canonical = raw
     fingerprint = hashlib.sha256(f"{request.method} {request.url.path}\n".encode() + canonical).hexdigest()
@@ -118,11 +125,3 @@ async def _idempotent(sandbox: AirbaseSandbox, request: Request, handler: Handle
     if response.status_code < 500:
         store.idempotency[slot] = StoredResponse(fingerprint, response.status_code, bytes(response.body), now)
     return response
-
-
-def _sorted(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _sorted(value[k]) for k in sorted(value)}
-    if isinstance(value, list):
-        return [_sorted(v) for v in value]
-    return value

@@ -48,11 +48,12 @@ def paginate(
     then every page is cut from a fresh random order, as an unstable real listing would be.
     """
     page, size = _page_number(request), _page_size(request, max_page_size)
-    ordered = list(items)
+    ordered = items
     if shuffle is not None:
+        ordered = list(items)
         random.Random(shuffle).shuffle(ordered)
     start = (page - 1) * size
-    data = ordered[start : start + size]
+    data = list(ordered[start : start + size])
     has_next = start + size < len(ordered)
     pagination = {
         "next": str(request.url.include_query_params(page=page + 1)) if has_next else None,
