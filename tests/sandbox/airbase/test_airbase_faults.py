@@ -333,3 +333,26 @@ def test_every_method_on_every_route(unthrottled: Airbase) -> None:
     for path in paths:
         for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"):
             _assert_documented(unthrottled.api(method, path, json={}))
+
+
+def test_after_commit_delay_answer_arrives_whole_with_rate_headers_and_is_counted(airbase: Airbase) -> None:
+    airbase.admin("DELETE", "stats")
+    _install(airbase, {"method": "GET", "path": "/tags/$", "delay_s": 0.2, "after_commit": True, "times": 1})
+    late = airbase.get("/tags/", timeout=5)
+    plain = airbase.get("/tags/")
+    assert late.status_code == plain.status_code == 200 and late.json() == plain.json()
+    assert late.headers["X-Ratelimit-Limit"] == plain.headers["X-Ratelimit-Limit"]
+    assert int(late.headers["X-Ratelimit-Remaining"]) == int(plain.headers["X-Ratelimit-Remaining"]) + 1
+    assert late.headers["Allow"] == plain.headers["Allow"]
+    stats = airbase.admin("GET", "stats").json()
+    assert {"method": "GET", "path": "/v1/accounting/tags/", "status": 200, "count": 2} in stats
+
+
+def test_after_commit_status_replaces_a_rate_limited_answer_too(airbase: Airbase) -> None:
+    airbase.admin("POST", "config", {"rate_limit": 1})
+    assert airbase.get("/vendors/").status_code == 200
+    rule = {"method": "GET", "path": "/vendors/$", "status": 503, "after_commit": True, "times": 1}
+    _install(airbase, rule)
+    replaced = airbase.get("/vendors/")
+    assert replaced.status_code == 503 and replaced.headers["X-Ratelimit-Remaining"] == "0"
+    assert airbase.get("/vendors/").status_code == 429
