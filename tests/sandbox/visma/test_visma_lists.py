@@ -258,3 +258,25 @@ def test_segment_value_insert_creates_a_subaccount(visma: Visma) -> None:
         answer = visma.call("PUT", "/v1/dimension/SUBACCOUNT/1", json=bad)
         assert answer.status_code == 400, (bad, answer.text)
         assert answer.json()["ExceptionType"] == "IPPException"
+
+
+def test_list_items_follow_every_change_and_equal_the_plain_encoding(visma: Visma) -> None:
+    """Items are written from each record's JSON kept since it last changed: a change shows at once,
+    and an item is the record's read shape plus ``metadata`` appended (or replaced, when planted)."""
+    first = body(visma.get("/v1/supplierInvoice", params={"pageSize": 5}))
+    number = first[0]["referenceNumber"]
+    changed = visma.admin("PATCH", f"records/supplierInvoice/{number}", {"description": "changed once"})
+    assert changed.status_code == 200
+    planted = visma.admin("PATCH", f"records/supplierInvoice/{first[1]['referenceNumber']}", {"metadata": 1})
+    assert planted.status_code == 200
+    raw = visma.get("/v1/supplierInvoice", params={"pageSize": 5})
+    again = body(raw)
+    assert again[0]["description"] == "changed once" and again[0]["timeStamp"] != first[0]["timeStamp"]
+    assert list(again[1]).count("metadata") == 1 and again[1]["metadata"] == first[1]["metadata"]
+    assert list(again[1])[-1] != "metadata"  # kept in the planted key's place, as a dict merge does
+    assert again[2:] == first[2:]
+    state = {s["referenceNumber"]: s for s in visma.state("supplierInvoice")}
+    for item in again:
+        assert {k: v for k, v in item.items() if k != "metadata"} == {
+            k: v for k, v in state[item["referenceNumber"]].items() if k != "metadata"
+        }

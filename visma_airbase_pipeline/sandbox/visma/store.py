@@ -15,6 +15,8 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+from visma_airbase_pipeline.sandbox.jsonio import dumps
+
 _ONE_MS = timedelta(milliseconds=1)
 _EPOCH = datetime(1970, 1, 1)
 
@@ -75,9 +77,28 @@ class Entry:
         """The record's ETag (and ``timeStamp``)."""
         return etag_of(self.version)
 
+    # The JSON of read() without its closing brace, with the data dict and version it was made
+    # from: every change replaces ``data`` or bumps ``version`` (the ETag), so a match is current.
+    _wire: tuple[dict[str, Any], int, bytes] | None = field(default=None, repr=False)
+
     def read(self) -> dict[str, Any]:
         """The read shape as GET answers it (a shallow copy with ``timeStamp``)."""
         return {**self.data, "timeStamp": self.etag}
+
+    def read_json_open(self) -> bytes | None:
+        """``dumps(self.read())`` without the final ``}``, so list items can append ``metadata``.
+
+        Kept until the record changes (a rerun pages through the same records again); None when
+        the data itself holds ``metadata`` (then the item's key order is not a plain append).
+        """
+        cached = self._wire
+        if cached is not None and cached[0] is self.data and cached[1] == self.version:
+            return cached[2]
+        if "metadata" in self.data:
+            return None
+        text = dumps(self.read())
+        self._wire = (self.data, self.version, text[:-1])
+        return text[:-1]
 
 
 @dataclass
