@@ -71,6 +71,12 @@ def test_visma_sensor_requests_one_targeted_run_and_success_settles_the_events(d
         documents = request.run_config["ops"]["visma__supplier_invoices"]["config"]["documents"]
         assert documents == ["Invoice/000123", "Invoice/000124"]
         assert request.tags["vab/inbox_ids"] == "1-2"
+        # Just the named invoices and their bills: no delta of today's orders, receipts, suppliers.
+        assert request.asset_selection == [
+            dg.AssetKey(["visma", "supplier_invoices"]),
+            dg.AssetKey(["airbase", "bills"]),
+        ]
+        assert request.asset_check_keys == []
 
         run = instance.create_run_for_job(
             defs.resolve_job_def("webhook_documents"),
@@ -88,6 +94,31 @@ def test_visma_sensor_requests_one_targeted_run_and_success_settles_the_events(d
         )
         settle(context)
         assert inbox.pending_events(store.engine, "visma") == []
+        assert isinstance(sensor(dg.build_sensor_context(instance=instance)), dg.SkipReason)
+    store.close()
+
+
+def test_visma_sensor_waits_while_two_runs_start_and_never_requests_a_succeeded_runs_events(
+    dagster_home, monkeypatch
+):
+    monkeypatch.setenv("VAB_LEDGER_URL", f"sqlite:///{dagster_home / 'vab-ledger.db'}")
+    store = LedgerStore()
+    _record(store, "visma", "n1", "AP Invoice.Status Changed", "AP Invoice", "Invoice/000123")
+    sensor = defs.get_sensor_def("visma_inbox")
+    with dg.instance_for_test() as instance:
+
+        def run(status: dg.DagsterRunStatus, ids: str) -> dg.DagsterRun:
+            tags = {"vab/inbox": "visma", "vab/inbox_ids": ids, "vab/inbox_newest": "x"}
+            return instance.add_run(dg.DagsterRun(job_name="webhook_documents", status=status, tags=tags))
+
+        starting = [run(dg.DagsterRunStatus.NOT_STARTED, "90"), run(dg.DagsterRunStatus.STARTING, "91")]
+        skipped = sensor(dg.build_sensor_context(instance=instance))
+        assert isinstance(skipped, dg.SkipReason) and "still starting" in str(skipped.skip_message)
+        instance.report_run_failed(starting[0])
+        (request,) = sensor(dg.build_sensor_context(instance=instance)).run_requests or []
+        assert request.tags["vab/inbox_ids"] == "1"
+        # Its run succeeded and the settle sensor has not marked the event yet: not requested again.
+        run(dg.DagsterRunStatus.SUCCESS, "1")
         assert isinstance(sensor(dg.build_sensor_context(instance=instance)), dg.SkipReason)
     store.close()
 

@@ -28,7 +28,8 @@ sync_job = dg.define_asset_job("sync", selection=dg.AssetSelection.all(), partit
 #: Reference data, whole.
 reference_job = dg.define_asset_job("reference_sync", selection=dg.AssetSelection.assets(*_REFERENCE))
 
-#: What a Visma webhook batch needs: the named documents (and their suppliers) for today.
+#: What a Visma webhook batch needs: today's documents (and their suppliers). A batch that names
+#: only invoices runs just ``visma/supplier_invoices`` and ``airbase/bills`` (see defs/sensors.py).
 documents_job = dg.define_asset_job(
     "webhook_documents", selection=dg.AssetSelection.assets(*_DOCUMENTS), partitions_def=daily
 )
