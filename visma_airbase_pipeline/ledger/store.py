@@ -306,6 +306,19 @@ class LedgerStore:
         payloads left unread)."""
         return _snapshots.iter_snapshot_ids(self.engine, kind, first_day=first_day, last_day=last_day)
 
+    def cursors(self, names: Iterable[str]) -> dict[str, str]:
+        """The values of those named cursors that have moved, by name."""
+        table = schema.cursors
+        wanted = list(dict.fromkeys(names))
+        found: dict[str, str] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), _CHUNK):
+                query = select(table.c.name, table.c.value).where(
+                    table.c.name.in_(wanted[start : start + _CHUNK])
+                )
+                found.update({row.name: row.value for row in conn.execute(query)})
+        return found
+
     def cursor(self, name: str) -> str | None:
         """The value of a named cursor, or None before its first move."""
         table = schema.cursors

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -16,6 +17,7 @@ from visma_airbase_pipeline.sync.context import RunContext, Window
 from visma_airbase_pipeline.sync.pull import Unreadable, pull
 from visma_airbase_pipeline.sync.purchase_orders import ORDER
 from visma_airbase_pipeline.sync.push import BULK_SIZE, Candidate, PushPipeline, push, quarantine
+from visma_airbase_pipeline.sync.read_marks import mark_read, read_since
 from visma_airbase_pipeline.sync.reference import COST_CENTER, GL_ACCOUNT
 from visma_airbase_pipeline.sync.report import SyncReport
 from visma_airbase_pipeline.sync.vendors import SUPPLIER, pull_suppliers_by_number, push_vendors
@@ -49,13 +51,14 @@ def raw_invoice_key(raw: dict[str, Any]) -> str | None:
 def pull_supplier_invoices(
     visma: VismaClient, store: LedgerStore, ctx: RunContext, window: Window
 ) -> SyncReport:
-    """One delta read over the window (plus overlap); changed documents become snapshots."""
+    """One delta read over the window (plus overlap), from where the last complete read of its days
+    stopped; changed documents become snapshots."""
     report = SyncReport("visma/supplier_invoices", window=window.label())
+    started, since = datetime.now(UTC), read_since(store, INVOICE, window, report)
     unreadable = Unreadable(raw_invoice_key)
-    records = visma.iter_supplier_invoices(
-        since=window.pull_since, until=window.end, on_unreadable=unreadable
-    )
+    records = visma.iter_supplier_invoices(since=since, until=window.end, on_unreadable=unreadable)
     pull(INVOICE, records, invoice_key, store, ctx, report, floor_day=window.first_day, unreadable=unreadable)
+    mark_read(store, INVOICE, window, started)
     return report
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from datetime import UTC, datetime
 
 from visma_airbase_pipeline.airbase.client import AirbaseClient
 from visma_airbase_pipeline.ledger import LedgerStore
@@ -13,6 +14,7 @@ from visma_airbase_pipeline.mapping.records import read_record
 from visma_airbase_pipeline.sync.context import RunContext, Window
 from visma_airbase_pipeline.sync.pull import pull
 from visma_airbase_pipeline.sync.push import BULK_SIZE, Candidate, PushPipeline, push, quarantine
+from visma_airbase_pipeline.sync.read_marks import mark_read, read_since
 from visma_airbase_pipeline.sync.report import SyncReport
 from visma_airbase_pipeline.sync.vendors import SUPPLIER
 from visma_airbase_pipeline.visma.client import VismaClient
@@ -30,8 +32,10 @@ def pull_purchase_orders(
 ) -> SyncReport:
     """Snapshot purchase orders changed in the window."""
     report = SyncReport("visma/purchase_orders", window=window.label())
-    records = visma.iter_purchase_orders(since=window.pull_since, until=window.end)
+    started, since = datetime.now(UTC), read_since(store, ORDER, window, report)
+    records = visma.iter_purchase_orders(since=since, until=window.end)
     pull(ORDER, records, lambda o: o.order_nbr, store, ctx, report, floor_day=window.first_day)
+    mark_read(store, ORDER, window, started)
     return report
 
 
@@ -40,8 +44,10 @@ def pull_purchase_receipts(
 ) -> SyncReport:
     """Snapshot purchase receipts changed in the window."""
     report = SyncReport("visma/purchase_receipts", window=window.label())
-    records = visma.iter_purchase_receipts(since=window.pull_since, until=window.end)
+    started, since = datetime.now(UTC), read_since(store, RECEIPT, window, report)
+    records = visma.iter_purchase_receipts(since=since, until=window.end)
     pull(RECEIPT, records, lambda r: r.receipt_nbr, store, ctx, report, floor_day=window.first_day)
+    mark_read(store, RECEIPT, window, started)
     return report
 
 
