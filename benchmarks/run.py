@@ -42,13 +42,23 @@ class Plan:
     edit_spacing_s: float
     budget_s: float
     timeout_s: float
+    #: The peers read the large company (quick mode) or the small one: 10,000 invoices either way,
+    #: where process start-up no longer decides the ratio.
+    peers_on_large: bool = False
 
 
 FULL = Plan(
     small=10_000, large=100_000, payments=1_000, edits=50, edit_spacing_s=1.0, budget_s=600, timeout_s=1800
 )
 QUICK = Plan(
-    small=2_000, large=10_000, payments=100, edits=10, edit_spacing_s=1.0, budget_s=120, timeout_s=600
+    small=2_000,
+    large=10_000,
+    payments=100,
+    edits=10,
+    edit_spacing_s=1.0,
+    budget_s=120,
+    timeout_s=600,
+    peers_on_large=True,
 )
 
 
@@ -71,6 +81,13 @@ def _step(results: dict[str, Any], name: str, action: Callable[[], dict[str, Any
     return value
 
 
+def _peers(results: dict[str, Any], sandboxes: Sandboxes, plan: Plan) -> None:
+    """The read-half peers on 10,000 invoices: the same invoices on both sides make the ratio fair;
+    at 2,000 process start-up decides it, and dlt at 100,000 rows needs minutes and gigabytes."""
+    project = _step(results, "extraction", lambda: extraction(sandboxes, plan.timeout_s))
+    _step(results, "dlt_peer", lambda: dlt_peer(sandboxes, project, plan.timeout_s))
+
+
 def measure(plan: Plan) -> dict[str, Any]:
     """Every benchmark, in an order that reuses each seeded company as far as it stays honest."""
     results: dict[str, Any] = {}
@@ -85,10 +102,8 @@ def measure(plan: Plan) -> dict[str, Any]:
         sandboxes.lift_budgets()
         small = home("small")
         full_small = _step(results, "full_sync_small", lambda: full_sync(sandboxes, small, plan.timeout_s))
-        # The read-half peers on the small company: the same invoices on both sides is what makes the
-        # ratio fair, and dlt at 100,000 rows needs minutes and gigabytes for no new information.
-        project = _step(results, "extraction", lambda: extraction(sandboxes, plan.timeout_s))
-        _step(results, "dlt_peer", lambda: dlt_peer(sandboxes, project, plan.timeout_s))
+        if not plan.peers_on_large:
+            _peers(results, sandboxes, plan)
         _step(results, "naive_baseline", lambda: naive(sandboxes, small, full_small, plan.timeout_s))
         _step(results, "payments", lambda: payments(sandboxes, small, plan.payments, plan.timeout_s))
         _step(
@@ -107,6 +122,8 @@ def measure(plan: Plan) -> dict[str, Any]:
         large = home("large")
         full_large = _step(results, "full_sync_large", lambda: full_sync(sandboxes, large, plan.timeout_s))
         _step(results, "unchanged_rerun", lambda: unchanged_rerun(sandboxes, large, plan.timeout_s))
+        if plan.peers_on_large:
+            _peers(results, sandboxes, plan)
         _step(results, "incremental", lambda: incremental(sandboxes, large, full_large, plan.timeout_s))
     finally:
         sandboxes.stop()
@@ -198,7 +215,8 @@ def targets(results: dict[str, Any], plan: Plan, total_s: float, quick: bool) ->
         )
     else:
         rows.append(fig.Target(
-            f"extraction {plan.small:,}: dlt time / project time", "> 1x", f"{dlt.get('time_vs_project')}x",
+            f"extraction {extract.get('invoices_read', 0):,}: dlt time / project time", "> 1x",
+            f"{dlt.get('time_vs_project')}x",
             None if dlt.get("time_vs_project") is None else dlt["time_vs_project"] > 1,
             f"project {extract.get('wall_s')} s, dlt {dlt.get('wall_s')} s",
         ))  # fmt: skip
