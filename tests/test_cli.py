@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -113,3 +114,18 @@ def test_sync_shows_live_progress_and_a_summary(sandbox_env, capsys):
     assert "[ 1/" in out and "done    airbase/bills" in out
     assert "airbase/bills" in out and "Sync succeeded." in out
     assert main(["sync", "--from", "2026-11-21", "--to", "2026-11-20"]) == 2
+
+
+@pytest.mark.integration
+def test_sync_reread_reads_the_days_whole_again(sandbox_env, capsys):
+    from visma_airbase_pipeline.cli import main
+
+    def invoices_read(*extra: str) -> int:
+        assert main(["sync", "--from", "2026-11-10", "--to", "2026-11-20", "--json", *extra]) == 0
+        outcome = json.loads(capsys.readouterr().out)
+        return next(a["counts"]["read"] for a in outcome["assets"] if a["key"] == "visma/supplier_invoices")
+
+    first = invoices_read()
+    assert first > 0
+    assert invoices_read() == 0  # those days were read to their end: nothing new can appear in them
+    assert invoices_read("--reread") == first

@@ -74,6 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
     sync = commands.add_parser("sync", help="sync reference data and the given UTC days now")
     _add_day_range(sync)
     sync.add_argument("--json", action="store_true", help="print the outcome as JSON (no progress bar)")
+    sync.add_argument(
+        "--reread",
+        action="store_true",
+        help="read these days from Visma whole again (by default only what changed since the last read)",
+    )
 
     webhooks = commands.add_parser("webhooks", help="the webhook receiver")
     webhook_actions = webhooks.add_subparsers(dest="action", required=True)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from visma_airbase_pipeline.ledger import LedgerStore
+from visma_airbase_pipeline.sync.bills import INVOICE
 from visma_airbase_pipeline.sync.context import DELTA_OVERLAP, Window
-from visma_airbase_pipeline.sync.read_marks import mark_read, read_since
+from visma_airbase_pipeline.sync.purchase_orders import ORDER, RECEIPT
+from visma_airbase_pipeline.sync.read_marks import DOCUMENT_KINDS, forget_reads, mark_read, read_since
 from visma_airbase_pipeline.sync.report import SyncReport
 
 KIND = "supplier_invoice"
@@ -52,3 +54,16 @@ def test_today_is_read_from_the_last_poll(tmp_path):
     # A mark never moves back (an older, slower run finishing last).
     mark_read(store, KIND, today, started=poll)
     assert read_since(store, KIND, today, SyncReport("x")) == later - DELTA_OVERLAP
+
+
+def test_forgotten_days_are_read_whole_again(tmp_path):
+    store = _store(tmp_path)
+    week = Window.days(date(2026, 11, 1), date(2026, 11, 7))
+    for kind in DOCUMENT_KINDS:
+        mark_read(store, kind, week, started=datetime(2026, 11, 20, tzinfo=UTC))
+    assert forget_reads(store, list(DOCUMENT_KINDS), Window.days(date(2026, 11, 3))) == 3
+    assert read_since(store, KIND, week, SyncReport("x")) == datetime(2026, 11, 3, tzinfo=UTC) - DELTA_OVERLAP
+
+
+def test_the_kinds_are_the_ones_the_pulls_mark():
+    assert DOCUMENT_KINDS == (INVOICE, ORDER, RECEIPT)

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import asdict
+from datetime import date
 from typing import Any
 
 from visma_airbase_pipeline.commands.days import day_range
 from visma_airbase_pipeline.commands.output import console, print_json, print_table
 from visma_airbase_pipeline.defs.inprocess import SyncOutcome, run_sync
 from visma_airbase_pipeline.instance import ensure_instance_config
+from visma_airbase_pipeline.ledger import LedgerStore
+from visma_airbase_pipeline.sync.context import Window
+from visma_airbase_pipeline.sync.read_marks import DOCUMENT_KINDS, forget_reads
 
 _COLUMNS = ("asset", "read", "changed", "created", "updated", "unchanged", "skipped", "quarant.")
 
@@ -46,6 +50,15 @@ def outcome_dict(outcome: SyncOutcome) -> dict[str, Any]:
     return {**asdict(outcome), "writes": outcome.writes, "api_calls": api_calls(outcome)}
 
 
+def forget_read_marks(first: date, last: date) -> None:
+    """``--reread``: the days' invoices, orders and receipts are read from Visma whole this time."""
+    store = LedgerStore()
+    try:
+        forget_reads(store, list(DOCUMENT_KINDS), Window.days(first, last))
+    finally:
+        store.close()
+
+
 def run(args: argparse.Namespace) -> int:
     """Exit 0 only when every asset and every blocking check succeeded (1 otherwise, 2 on bad days)."""
     days = day_range(args)
@@ -53,6 +66,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     first, last = days
     ensure_instance_config()
+    if args.reread:
+        forget_read_marks(first, last)
     if args.json:
         outcome = run_sync(first, last)
     else:

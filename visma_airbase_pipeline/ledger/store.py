@@ -183,6 +183,14 @@ class LedgerWriter:
         """Keep the pulled version of these Visma records."""
         _snapshots.save_snapshots(self.conn, items)
 
+    def forget_cursors(self, names: Sequence[str]) -> int:
+        """Delete the named cursors; returns how many existed."""
+        table, forgotten = schema.cursors, 0
+        for start in range(0, len(names), _CHUNK):
+            result = self.conn.execute(table.delete().where(table.c.name.in_(names[start : start + _CHUNK])))
+            forgotten += result.rowcount
+        return forgotten
+
     def set_cursor(self, name: str, value: str) -> None:
         """Move a named cursor (high-water mark or sensor cursor)."""
         statement = self._insert(schema.cursors).values(name=name, value=value, updated_at=_now())

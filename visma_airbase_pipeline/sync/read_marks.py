@@ -17,6 +17,8 @@ from visma_airbase_pipeline.sync.context import DELTA_OVERLAP, Window
 from visma_airbase_pipeline.sync.report import SyncReport
 
 _DAY = timedelta(days=1)
+#: The snapshot kinds read by day (sync/bills.py, sync/purchase_orders.py).
+DOCUMENT_KINDS = ("supplier_invoice", "purchase_order", "purchase_receipt")
 
 
 def _name(kind: str, day: datetime) -> str:
@@ -59,3 +61,11 @@ def mark_read(store: LedgerStore, kind: str, window: Window, started: datetime) 
             previous = marks.get(_name(kind, day))
             if previous is None or datetime.fromisoformat(previous) < read_to:
                 tx.set_cursor(_name(kind, day), read_to.isoformat())
+
+
+def forget_reads(store: LedgerStore, kinds: list[str], window: Window) -> int:
+    """Drop the read marks of the window's days, so the next sync reads them from Visma whole (an
+    operator who suspects a read missed something); returns how many marks there were."""
+    names = [_name(kind, day) for kind in kinds for day in _days(window)]
+    with store.transaction() as tx:
+        return tx.forget_cursors(names)
