@@ -38,7 +38,11 @@ class _ThreadedServer:
     """One uvicorn server on an already bound socket, in a daemon thread."""
 
     def __init__(self, app: Starlette, sock: socket.socket) -> None:
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+        # A client that keeps a connection open (a keep-alive pool, a read past its timeout) must not
+        # hold the stop: after a few seconds open connections are cut.
+        config = uvicorn.Config(
+            app, log_level="warning", access_log=False, lifespan="off", timeout_graceful_shutdown=3
+        )
         self.server = uvicorn.Server(config)
         self.sock = sock
         self.thread = threading.Thread(target=self._run, daemon=True, name="sandbox-uvicorn")
@@ -55,8 +59,12 @@ class _ThreadedServer:
             time.sleep(0.01)
 
     def stop(self) -> None:
-        self.server.should_exit = True
+        self.ask_to_stop()
         self.thread.join(timeout=10)
+
+    def ask_to_stop(self) -> None:
+        """Let the server begin its shutdown (stop() waits for it)."""
+        self.server.should_exit = True
 
 
 def _bind(host: str, port: int) -> socket.socket:
@@ -110,6 +118,8 @@ def running_sandboxes(options: SandboxOptions | None = None) -> Iterator[Running
             urls.append(f"http://{options.host}:{sock.getsockname()[1]}")
         yield RunningSandboxes(visma, airbase, urls[0], urls[1])
     finally:
+        for server in servers:  # both shut down at once, not one after the other
+            server.ask_to_stop()
         for server in servers:
             server.stop()
         visma.webhooks.stop()
