@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -66,15 +66,17 @@ def test_bill_check_reads_what_changed_since_the_last_passing_check(clients, san
     window = seeded_window()
     full_sync(visma, airbase, store, RunContext(run_id="run-1"), window)
 
-    no_skew = timedelta(0)  # the sandbox shares our clock
+    no_lag = timedelta(0)  # the sandbox commits as it stamps
     time.sleep(1.1)  # Airbase stamps to the second: the bills above fall before the first check's
-    first = check_bills(airbase, store, window, RunContext(run_id="run-1"), clock_skew=no_skew)
+    before = datetime.now(UTC).replace(microsecond=0)
+    first = check_bills(airbase, store, window, RunContext(run_id="run-1"), late_writes=no_lag)
     assert first.passed and first.since is None  # the first check reads every bill
     bills = state(sandbox_env.airbase_url, "bills")
     assert first.compared >= len(bills)
-    assert store.cursor(CHECK_CURSOR) is not None
+    # The next check starts where Airbase's clock stood at this one's first page.
+    assert before <= datetime.fromisoformat(store.cursor(CHECK_CURSOR)) <= datetime.now(UTC)
 
-    quiet = check_bills(airbase, store, window, RunContext(run_id="run-2"), clock_skew=no_skew)
+    quiet = check_bills(airbase, store, window, RunContext(run_id="run-2"), late_writes=no_lag)
     assert quiet.passed and quiet.since is not None
     # No bill changed: only the documents without one (skipped by rule) are looked at again.
     assert quiet.compared == first.compared - len(bills)
@@ -90,7 +92,7 @@ def test_bill_check_reads_what_changed_since_the_last_passing_check(clients, san
     response.raise_for_status()
     cursor = store.cursor(CHECK_CURSOR)
     for run in ("run-3", "run-4"):
-        caught = check_bills(airbase, store, window, RunContext(run_id=run), clock_skew=no_skew)
+        caught = check_bills(airbase, store, window, RunContext(run_id=run), late_writes=no_lag)
         assert not caught.passed
         assert any(m.startswith(f"{victim['erp_reference_id']}: Airbase 1.00") for m in caught.mismatches)
         assert store.cursor(CHECK_CURSOR) == cursor

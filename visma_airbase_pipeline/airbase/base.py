@@ -21,6 +21,7 @@ from visma_airbase_pipeline.errors import NotFound
 from visma_airbase_pipeline.transport import (
     RateBudget,
     Scrubber,
+    ServerClock,
     Transport,
     TransportConfig,
     decode_json,
@@ -159,15 +160,22 @@ class AirbaseBase(TransportClient):
             )
         return [(name, "" if filters[name] is None else filters[name]) for name in sorted(filters)]
 
-    def _list(self, resource: str, model: type[M], filters: Mapping[str, Any]) -> Iterator[M]:
+    def _list(
+        self, resource: str, model: type[M], filters: Mapping[str, Any], clock: ServerClock | None = None
+    ) -> Iterator[M]:
         query = self._query(resource, filters)  # eager: a bad filter raises before anything is sent
-        return self._pages(f"{P}/{resource}/", model, query)
+        return self._pages(f"{P}/{resource}/", model, query, clock)
 
-    def _pages(self, template: str, model: type[M], query: list[tuple[str, Any]]) -> Iterator[M]:
+    def _pages(
+        self, template: str, model: type[M], query: list[tuple[str, Any]], clock: ServerClock | None = None
+    ) -> Iterator[M]:
         pager = AirbasePager(self.page_size)
         while not pager.done:
             page = [*query, ("page", pager.page), ("page_size", self.page_size)]
-            for raw in pager.advance(decode_json(self._call("GET", template, query=page))):
+            response = self._call("GET", template, query=page)
+            if clock is not None:
+                clock.note(response)
+            for raw in pager.advance(decode_json(response)):
                 yield model.model_validate(raw)
 
     def _get(self, resource: str, airbase_id: str, model: type[M]) -> M | None:

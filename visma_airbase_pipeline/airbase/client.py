@@ -16,7 +16,7 @@ from visma_airbase_pipeline.airbase.base import AirbaseBase, P, _wire
 from visma_airbase_pipeline.airbase.bulk import BulkUpsertResult, chunks, record_chunk, reject_chunk
 from visma_airbase_pipeline.airbase.models import Account, Bill, LedgerEntry, PurchaseOrder, Tag, Vendor
 from visma_airbase_pipeline.errors import Conflict, NotFound, ValidationFailed
-from visma_airbase_pipeline.transport import decode_json
+from visma_airbase_pipeline.transport import ServerClock, decode_json
 
 if TYPE_CHECKING:
     pass
@@ -116,9 +116,10 @@ class AirbaseClient(AirbaseBase):
 
     # -- bills and purchase orders -------------------------------------------------------------------
 
-    def iter_bills(self, **filters: Any) -> Iterator[Bill]:
-        """Bills; filters: erp_reference_id, approval_status, payment_status, updated_since."""
-        return self._list("bills", Bill, filters)
+    def iter_bills(self, *, clock: ServerClock | None = None, **filters: Any) -> Iterator[Bill]:
+        """Bills; filters: erp_reference_id, approval_status, payment_status, updated_since. A
+        ``clock`` learns when Airbase answered the first page (where a next ``updated_since`` starts)."""
+        return self._list("bills", Bill, filters, clock)
 
     def get_bill(self, airbase_id: str) -> Bill | None:
         """One bill, or None."""

@@ -16,13 +16,17 @@ from visma_airbase_pipeline.mapping.bills import invoice_to_bill
 from visma_airbase_pipeline.mapping.records import read_record
 from visma_airbase_pipeline.sync.bills import BILL, INVOICE, bill_references
 from visma_airbase_pipeline.sync.context import RunContext, Window
+from visma_airbase_pipeline.transport import ServerClock
 from visma_airbase_pipeline.visma.documents import SupplierInvoice
 
 _SHOWN = 50
 _BATCH = 500
 #: The ledger cursor: bills changed in Airbase before this instant were verified by a passing check.
 CHECK_CURSOR = "bill_check.verified_until"
-#: How far before a check's start the next one looks again (our clock against Airbase's).
+#: How far before Airbase's answer to a check's first page the next check looks again: a change it
+#: stamped just before may commit just after that page was read.
+LATE_WRITES = timedelta(seconds=5)
+#: Without a ``Date`` header the next check starts from our own clock, this much earlier.
 CLOCK_SKEW = timedelta(minutes=1)
 
 
@@ -90,19 +94,24 @@ def check_bills(
     window: Window,
     ctx: RunContext,
     *,
-    clock_skew: timedelta = CLOCK_SKEW,
+    late_writes: timedelta = LATE_WRITES,
 ) -> BillReconciliation:
     """The bills asset's check after a run: every bill Airbase created or changed since the last
     check that passed, against its Visma document, and the window's documents the ledger has no bill
     for. A poll of an unchanged day then reads a page, not every bill; the first check (and any
-    after a failed one) reads as far back as is unverified. ``vab reconcile`` compares everything."""
+    after a failed one) reads as far back as is unverified. ``vab reconcile`` compares everything.
+
+    The next check starts from Airbase's clock (when it answered the first page), not ours: the
+    bills this run has just written are read once, by this check, not again by the next."""
     started = datetime.now(UTC)
     verified_until = store.cursor(CHECK_CURSOR)
     since = datetime.fromisoformat(verified_until) if verified_until else None
-    result = reconcile_bills(airbase, store, window, ctx, since=since)
+    clock = ServerClock()
+    result = reconcile_bills(airbase, store, window, ctx, since=since, clock=clock)
     if result.passed:
+        until = clock.at - late_writes if clock.at else started - CLOCK_SKEW
         with store.transaction() as tx:
-            tx.set_cursor(CHECK_CURSOR, (started - clock_skew).isoformat())
+            tx.set_cursor(CHECK_CURSOR, until.isoformat())
     return result
 
 
@@ -113,9 +122,11 @@ def reconcile_bills(
     ctx: RunContext,
     *,
     since: datetime | None = None,
+    clock: ServerClock | None = None,
 ) -> BillReconciliation:
     """Read Airbase's bills (all, or those changed ``since``), vendors, accounts and tags and compare
-    them with their Visma documents: the window's, and any other whose bill was read."""
+    them with their Visma documents: the window's, and any other whose bill was read. ``clock``
+    learns when Airbase answered the first page of bills."""
     result = BillReconciliation(since=since)
     # Airbase stamps changes to the whole second: a finer instant would miss the rest of its second.
     filters = (
@@ -124,7 +135,7 @@ def reconcile_bills(
     # Three fields a bill, not the bill: a window of 100,000 bills must fit in memory.
     bills = {
         b.erp_reference_id: _BillSeen(b.total_amount, b.erp_currency_reference_id, b.erp_vendor_reference_id)
-        for b in airbase.iter_bills(**filters)
+        for b in airbase.iter_bills(clock=clock, **filters)
         if b.erp_reference_id
     }
     vendors = {v.erp_reference_id for v in airbase.iter_vendors() if v.erp_reference_id}

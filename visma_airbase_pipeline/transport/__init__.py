@@ -11,6 +11,7 @@ from visma_airbase_pipeline.transport.http import (
 from visma_airbase_pipeline.transport.pacing import RateBudget, RatePacer
 from visma_airbase_pipeline.transport.redaction import Scrubber, safe_path
 from visma_airbase_pipeline.transport.retry import RetryConfig, parse_retry_after
+from visma_airbase_pipeline.transport.server_clock import ServerClock
 
 __all__ = [
     "CallStats",
@@ -18,6 +19,7 @@ __all__ = [
     "RatePacer",
     "RetryConfig",
     "Scrubber",
+    "ServerClock",
     "Transport",
     "TransportConfig",
     "decode_json",
