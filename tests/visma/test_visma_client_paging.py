@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 import types
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -184,6 +185,32 @@ def test_reading_10000_invoices_is_lazy_and_costs_ceil_10000_by_500_pages(
     assert [c.request.url for c in rsps.calls].count(TOKEN_URL) == 1
 
 
+def test_read_ahead_requests_the_next_page_while_this_one_is_consumed_and_no_call_more(
+    rsps: responses.RequestsMock, clock: FakeClock
+):
+    total, size = 1_200, 500
+    client = make_client(clock, page_size=size)
+
+    def page(request: Any) -> tuple[int, dict[str, str], str]:
+        number = int(parse_qs(urlsplit(request.url).query)["pageNumber"][0])
+        start = (number - 1) * size
+        items = [invoice(i, total=total, max_page=size) for i in range(start, min(start + size, total))]
+        return 200, {}, json.dumps(items)
+
+    add_token(rsps)
+    rsps.add_callback(responses.GET, LIST_URL, callback=page)
+    records = client.iter_supplier_invoices(read_ahead=True)
+    first = next(records)
+    deadline = time.monotonic() + 10
+    while len(api_urls(rsps)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    # Page 2 was asked for with 499 records of page 1 still unconsumed; page 3 not yet.
+    assert [parse_qs(urlsplit(u).query)["pageNumber"] for u in api_urls(rsps)] == [["1"], ["2"]]
+    rest = [i.reference_number for i in records]
+    assert [first.reference_number, *rest] == [f"{i:06d}" for i in range(total)]
+    assert len(api_urls(rsps)) == math.ceil(total / size)
+
+
 def test_duplicates_across_pages_keep_the_newest_copy(rsps: responses.RequestsMock, clock: FakeClock):
     client = make_client(clock, page_size=3)
     add_token(rsps)
@@ -204,8 +231,9 @@ def test_duplicates_across_pages_keep_the_newest_copy(rsps: responses.RequestsMo
     assert len(api_urls(rsps)) == 2
 
 
+@pytest.mark.parametrize("read_ahead", [False, True])
 def test_short_full_pull_is_rerun_once_and_logged(
-    rsps: responses.RequestsMock, clock: FakeClock, caplog: pytest.LogCaptureFixture
+    rsps: responses.RequestsMock, clock: FakeClock, caplog: pytest.LogCaptureFixture, read_ahead: bool
 ):
     client = make_client(clock, page_size=2)
     add_token(rsps)
@@ -224,7 +252,7 @@ def test_short_full_pull_is_rerun_once_and_logged(
 
     rsps.add_callback(responses.GET, LIST_URL, callback=page)
     with caplog.at_level("WARNING"):
-        numbers = sorted(i.reference_number for i in client.iter_supplier_invoices())
+        numbers = sorted(i.reference_number for i in client.iter_supplier_invoices(read_ahead=read_ahead))
     assert numbers == ["000001", "000002", "000003", "000004"]
     assert len(api_urls(rsps)) == 4
     assert "reading once more" in caplog.text

@@ -56,7 +56,9 @@ def pull_supplier_invoices(
     report = SyncReport("visma/supplier_invoices", window=window.label())
     started, since = datetime.now(UTC), read_since(store, INVOICE, window, report)
     unreadable = Unreadable(raw_invoice_key)
-    records = visma.iter_supplier_invoices(since=since, until=window.end, on_unreadable=unreadable)
+    records = visma.iter_supplier_invoices(
+        since=since, until=window.end, on_unreadable=unreadable, read_ahead=True
+    )
     pull(INVOICE, records, invoice_key, store, ctx, report, floor_day=window.first_day, unreadable=unreadable)
     mark_read(store, INVOICE, window, started)
     return report

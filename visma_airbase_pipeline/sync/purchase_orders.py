@@ -33,7 +33,7 @@ def pull_purchase_orders(
     """Snapshot purchase orders changed in the window."""
     report = SyncReport("visma/purchase_orders", window=window.label())
     started, since = datetime.now(UTC), read_since(store, ORDER, window, report)
-    records = visma.iter_purchase_orders(since=since, until=window.end)
+    records = visma.iter_purchase_orders(since=since, until=window.end, read_ahead=True)
     pull(ORDER, records, lambda o: o.order_nbr, store, ctx, report, floor_day=window.first_day)
     mark_read(store, ORDER, window, started)
     return report
@@ -45,7 +45,7 @@ def pull_purchase_receipts(
     """Snapshot purchase receipts changed in the window."""
     report = SyncReport("visma/purchase_receipts", window=window.label())
     started, since = datetime.now(UTC), read_since(store, RECEIPT, window, report)
-    records = visma.iter_purchase_receipts(since=since, until=window.end)
+    records = visma.iter_purchase_receipts(since=since, until=window.end, read_ahead=True)
     pull(RECEIPT, records, lambda r: r.receipt_nbr, store, ctx, report, floor_day=window.first_day)
     mark_read(store, RECEIPT, window, started)
     return report

@@ -35,7 +35,8 @@ def pull_suppliers(
     watermark = None if full else store.cursor(_CURSOR)
     since = overlap_window(watermark, DELTA_OVERLAP) if watermark else None
     report.window = f">= {since}" if since else "full"
-    newest = pull(SUPPLIER, visma.iter_suppliers(since=since), lambda s: s.number, store, ctx, report)
+    suppliers = visma.iter_suppliers(since=since, read_ahead=True)
+    newest = pull(SUPPLIER, suppliers, lambda s: s.number, store, ctx, report)
     if newest and (watermark is None or newest > watermark):
         with store.transaction() as tx:
             tx.set_cursor(_CURSOR, newest)

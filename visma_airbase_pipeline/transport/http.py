@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -129,6 +130,8 @@ class Transport:
         self.session = session or requests.Session()
         self.session.headers.update({"Accept": "application/json", "User-Agent": f"vab/{__version__}"})
         self.stats = CallStats(system)
+        # One call at a time: a page read ahead on a worker thread must not race the pacer.
+        self._one_at_a_time = threading.Lock()
         self.pacer = RatePacer(
             reserve=self.config.rate_limit_reserve,
             sleep=sleep,
@@ -203,6 +206,18 @@ class Transport:
         return response
 
     def _attempt(
+        self,
+        method: str,
+        target: str,
+        template: str,
+        shown: str,
+        body: bytes | Mapping[str, str] | None,
+        headers: dict[str, str],
+    ) -> requests.Response:
+        with self._one_at_a_time:
+            return self._send(method, target, template, shown, body, headers)
+
+    def _send(
         self,
         method: str,
         target: str,

@@ -11,6 +11,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -169,39 +170,53 @@ class VismaBase(TransportClient):
         return decode_json(self._call("GET", template, params=params, query=query))
 
     def _iter_raw(
-        self, endpoint: ListEndpoint, query: list[tuple[str, Any]], page_size: int
+        self, endpoint: ListEndpoint, query: list[tuple[str, Any]], page_size: int, read_ahead: bool = False
     ) -> Iterator[dict[str, Any]]:
-        """Lazily yield deduped raw records, page by page; re-run once if keys fall short of totalCount."""
+        """Lazily yield deduped raw records, page by page; re-run once if keys fall short of totalCount.
+
+        ``read_ahead``: once a page says another follows, that one is requested while this one is
+        consumed, so Visma prepares the next page while we store this one. For reads consumed whole
+        (no call more); a reader that stops early would spend one call on a page it never uses."""
         dedupe = Deduper(endpoint.key)
-        for run in (1, 2):
-            pager = VismaPager(page_size)
-            while not pager.done:
-                items = self._get_json(
-                    endpoint.template, query=[*query, ("pageNumber", pager.page), ("pageSize", page_size)]
-                )
-                if not isinstance(items, list):
-                    raise RemoteError(
-                        f"expected a JSON list from {endpoint.template}", path=endpoint.template
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="visma-read-ahead") as ahead:
+            for run in (1, 2):
+                pager = VismaPager(page_size)
+                following: Future[list[Any]] | None = None
+                while not pager.done:
+                    if following is None:
+                        items = self._page(endpoint, query, pager.page, page_size)
+                    else:
+                        items, following = following.result(), None
+                    pager.advance(items)
+                    if read_ahead and not pager.done:
+                        following = ahead.submit(self._page, endpoint, query, pager.page, page_size)
+                    yield from (raw for raw in items if dedupe.admit(raw))
+                if pager.total is None or dedupe.distinct >= pager.total:
+                    return
+                if run == 1:
+                    logger.warning(
+                        "Visma %s: %d distinct records for totalCount %d (rows moved between pages);"
+                        " reading once more",
+                        endpoint.template,
+                        dedupe.distinct,
+                        pager.total,
                     )
-                pager.advance(items)
-                yield from (raw for raw in items if dedupe.admit(raw))
-            if pager.total is None or dedupe.distinct >= pager.total:
-                return
-            if run == 1:
-                logger.warning(
-                    "Visma %s: %d distinct records for totalCount %d (rows moved between pages);"
-                    " reading once more",
-                    endpoint.template,
-                    dedupe.distinct,
-                    pager.total,
-                )
-            else:
-                logger.warning(
-                    "Visma %s: still %d distinct records for totalCount %d after a re-read",
-                    endpoint.template,
-                    dedupe.distinct,
-                    pager.total,
-                )
+                else:
+                    logger.warning(
+                        "Visma %s: still %d distinct records for totalCount %d after a re-read",
+                        endpoint.template,
+                        dedupe.distinct,
+                        pager.total,
+                    )
+
+    def _page(
+        self, endpoint: ListEndpoint, query: list[tuple[str, Any]], number: int, page_size: int
+    ) -> list[Any]:
+        page = [*query, ("pageNumber", number), ("pageSize", page_size)]
+        items = self._get_json(endpoint.template, query=page)
+        if not isinstance(items, list):
+            raise RemoteError(f"expected a JSON list from {endpoint.template}", path=endpoint.template)
+        return items
 
     def _models(
         self,

@@ -35,7 +35,8 @@ from visma_airbase_pipeline.visma.paging import (
 
 
 class VismaReader(VismaBase):
-    """Read endpoints of visma.md section 5."""
+    """Read endpoints of visma.md section 5. ``read_ahead=True`` (for a list read whole) requests
+    each next page while the current one is consumed."""
 
     def since_watermark(self, watermark: DeltaValue) -> str:
         """The ``since`` for the next delta read: the server's own watermark minus the overlap window.
@@ -56,11 +57,12 @@ class VismaReader(VismaBase):
         until: DeltaValue | None,
         page_size: int | None,
         on_unreadable: OnUnreadable | None = None,
+        read_ahead: bool = False,
     ) -> Iterator[M]:
         # Built eagerly so a bad filter raises at the call site, before anything is sent.
         query = build_query(endpoint, filters, since=since, condition=condition)
         until_text = format_visma_datetime(until) if until is not None else None
-        raws = self._iter_raw(endpoint, query, page_size or self.page_size)
+        raws = self._iter_raw(endpoint, query, page_size or self.page_size, read_ahead)
         return self._models(raws, model, until_text, on_unreadable)
 
     def iter_suppliers(
@@ -70,6 +72,7 @@ class VismaReader(VismaBase):
         condition: str = ">=",
         until: DeltaValue | None = None,
         page_size: int | None = None,
+        read_ahead: bool = False,
         **filters: FilterValue,
     ) -> Iterator[Supplier]:
         """Suppliers (changed since ``since``); filters: status, name, vatRegistrationId, corporateId."""
@@ -81,6 +84,7 @@ class VismaReader(VismaBase):
             condition=condition,
             until=until,
             page_size=page_size,
+            read_ahead=read_ahead,
         )
 
     def iter_supplier_invoices(
@@ -90,6 +94,7 @@ class VismaReader(VismaBase):
         condition: str = ">=",
         until: DeltaValue | None = None,
         page_size: int | None = None,
+        read_ahead: bool = False,
         on_unreadable: OnUnreadable | None = None,
         **filters: FilterValue,
     ) -> Iterator[SupplierInvoice]:
@@ -102,6 +107,7 @@ class VismaReader(VismaBase):
             condition=condition,
             until=until,
             page_size=page_size,
+            read_ahead=read_ahead,
             on_unreadable=on_unreadable,
         )
 
@@ -112,6 +118,7 @@ class VismaReader(VismaBase):
         condition: str = ">=",
         until: DeltaValue | None = None,
         page_size: int | None = None,
+        read_ahead: bool = False,
         **filters: FilterValue,
     ) -> Iterator[PurchaseOrder]:
         """Purchase orders; filters: orderStatus, orderType, supplier, orderDate (+Condition)."""
@@ -123,6 +130,7 @@ class VismaReader(VismaBase):
             condition=condition,
             until=until,
             page_size=page_size,
+            read_ahead=read_ahead,
         )
 
     def iter_purchase_receipts(
@@ -132,6 +140,7 @@ class VismaReader(VismaBase):
         condition: str = ">=",
         until: DeltaValue | None = None,
         page_size: int | None = None,
+        read_ahead: bool = False,
         **filters: FilterValue,
     ) -> Iterator[PurchaseReceipt]:
         """Goods receipts (received PO quantities); filters: status, receiptType, supplier, poOrderNbr."""
@@ -143,6 +152,7 @@ class VismaReader(VismaBase):
             condition=condition,
             until=until,
             page_size=page_size,
+            read_ahead=read_ahead,
         )
 
     def iter_subaccounts(
