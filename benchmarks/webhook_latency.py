@@ -9,6 +9,7 @@ import math
 import os
 import statistics
 import time
+from pathlib import Path
 from typing import Any
 from unittest import mock
 
@@ -53,6 +54,18 @@ def _candidates(sandboxes: Sandboxes, count: int) -> list[tuple[str, str]]:
     return found
 
 
+def _first_tick(log: Path, sensor: str, timeout_s: float) -> None:
+    """Wait until the daemon has evaluated ``sensor`` once (code location loaded, sensor ticking),
+    so the clock starts on a running connector, not on a daemon still importing."""
+    line = f"Checking for new runs for sensor: {sensor}".encode()
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if log.exists() and line in log.read_bytes():
+            return
+        time.sleep(0.25)
+    raise TimeoutError(f"dagster-daemon did not tick {sensor} within {timeout_s:.0f} s (see {log})")
+
+
 def webhook_latency(
     sandboxes: Sandboxes, home: Home, edits: int, spacing_s: float, wait_s: float
 ) -> dict[str, Any]:
@@ -82,7 +95,7 @@ def webhook_latency(
         wait_healthy(f"{receiver_url}/health")
         secret = SANDBOX_CREDENTIALS["VAB_VISMA_WEBHOOK_SECRET"]
         post(sandboxes.visma_url, "webhooks", {"url": f"{receiver_url}/webhooks/visma", "secret": secret})
-        time.sleep(20)  # the daemon's first sensor ticks (code location loaded) before the clock starts
+        _first_tick(home.path / "daemon.log", "visma_inbox", timeout_s=60)
         api = requests.Session()
         api.headers["Authorization"] = f"Token {SANDBOX_CREDENTIALS['VAB_AIRBASE_TOKEN']}"
         admin = requests.Session()
