@@ -1,10 +1,11 @@
-"""The Dagster instance config: SQLite by default, PostgreSQL storage when VAB_DAGSTER_PG_URL is set."""
+"""The Dagster instance config: SQLite (engines kept) by default, PostgreSQL if VAB_DAGSTER_PG_URL is set."""
 
 from __future__ import annotations
 
 import dagster as dg
 import pytest
 
+from visma_airbase_pipeline.dagster_storage import EngineReusingSqliteEventLogStorage
 from visma_airbase_pipeline.instance import MARKER, ensure_instance_config
 
 
@@ -12,9 +13,24 @@ def test_default_instance_is_sqlite_with_pools(dagster_home, monkeypatch):
     monkeypatch.delenv("VAB_DAGSTER_PG_URL", raising=False)
     path = ensure_instance_config()
     text = path.read_text()
-    assert text.startswith(MARKER) and "storage:" not in text and "default_limit: 1" in text
+    assert text.startswith(MARKER) and "EngineReusingSqliteStorage" in text and "default_limit: 1" in text
+
+    @dg.asset
+    def probe() -> int:
+        return 1
+
     with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
         assert "Sqlite" in type(instance.run_storage).__name__
+        assert isinstance(instance.event_log_storage, EngineReusingSqliteEventLogStorage)
+        for _ in range(2):
+            result = dg.materialize([probe], instance=instance)
+            assert result.success
+    # Dagster's default layout: the same home opens with plain `storage: sqlite` and sees both runs.
+    (dagster_home / "dagster.yaml").write_text(f"storage:\n  sqlite:\n    base_dir: {dagster_home}\n")
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        assert type(instance.event_log_storage).__name__ == "SqliteEventLogStorage"
+        assert len(instance.get_runs()) == 2
+        assert instance.get_latest_materialization_event(dg.AssetKey("probe")) is not None
 
 
 def test_a_hand_written_instance_config_is_left_alone(dagster_home):

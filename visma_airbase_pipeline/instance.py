@@ -1,8 +1,10 @@
-"""The Dagster instance config in ``$DAGSTER_HOME``: the project's ``dagster.yaml``, plus PostgreSQL
-storage when ``VAB_DAGSTER_PG_URL`` is set."""
+"""The Dagster instance config in ``$DAGSTER_HOME``: the project's ``dagster.yaml``, plus its storage:
+PostgreSQL when ``VAB_DAGSTER_PG_URL`` is set, else SQLite in the home as Dagster lays it out, each
+database's engine kept (``dagster_storage.py``)."""
 
 from __future__ import annotations
 
+import json
 import os
 from importlib import resources
 from pathlib import Path
@@ -30,10 +32,21 @@ def project_yaml() -> str:
     return resources.files("visma_airbase_pipeline").joinpath("dagster.yaml").read_text()
 
 
-def render(pg_url: str | None) -> str:
-    """The instance config for this environment."""
+def _sqlite_storage(home: Path) -> str:
+    return f"""
+storage:
+  custom:
+    module: visma_airbase_pipeline.dagster_storage
+    class: EngineReusingSqliteStorage
+    config:
+      base_dir: {json.dumps(str(home.resolve()))}
+"""
+
+
+def render(pg_url: str | None, home: Path) -> str:
+    """The instance config for this environment, its SQLite storage (if any) under ``home``."""
     text = f"{MARKER} from the project's dagster.yaml; edit the project's copy instead.\n{project_yaml()}"
-    return text + _PG_STORAGE if pg_url else text
+    return text + (_PG_STORAGE if pg_url else _sqlite_storage(home))
 
 
 def ensure_instance_config(home: Path | None = None) -> Path:
@@ -45,7 +58,7 @@ def ensure_instance_config(home: Path | None = None) -> Path:
     pg_url = os.environ.get(PG_ENV)
     if pg_url and not pg_url.startswith("postgresql+psycopg2://"):
         raise ValueError(f"{PG_ENV} must start with postgresql+psycopg2:// (dagster-postgres needs psycopg2)")
-    wanted = render(pg_url)
+    wanted = render(pg_url, home)
     if not target.exists() or (target.read_text().startswith(MARKER) and target.read_text() != wanted):
         target.write_text(wanted)
     return target
