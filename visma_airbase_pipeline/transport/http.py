@@ -130,7 +130,8 @@ class Transport:
         self.session = session or requests.Session()
         self.session.headers.update({"Accept": "application/json", "User-Agent": f"vab/{__version__}"})
         self.stats = CallStats(system)
-        # One call at a time: a page read ahead on a worker thread must not race the pacer.
+        # One logical call (with its retries) at a time: a page read ahead on a worker thread must
+        # not race the pacer.
         self._one_at_a_time = threading.Lock()
         self.pacer = RatePacer(
             reserve=self.config.rate_limit_reserve,
@@ -200,24 +201,13 @@ class Transport:
             rng=self._rng,
             on_retry=lambda error, attempt, wait: self._on_retry(method, template, error, attempt, wait),
         )
-        response: requests.Response = retrying(
-            self._attempt, method, target, template, shown, body, send_headers
-        )
+        with self._one_at_a_time:
+            response: requests.Response = retrying(
+                self._attempt, method, target, template, shown, body, send_headers
+            )
         return response
 
     def _attempt(
-        self,
-        method: str,
-        target: str,
-        template: str,
-        shown: str,
-        body: bytes | Mapping[str, str] | None,
-        headers: dict[str, str],
-    ) -> requests.Response:
-        with self._one_at_a_time:
-            return self._send(method, target, template, shown, body, headers)
-
-    def _send(
         self,
         method: str,
         target: str,
