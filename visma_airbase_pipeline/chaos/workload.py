@@ -37,12 +37,17 @@ class Workload:
     _booked: Counter[str] = field(default_factory=Counter)
     _pending_edits: list[threading.Thread] = field(default_factory=list)
 
-    def act(self) -> None:
-        """Do one thing a user of either system would do."""
-        action = self.rng.choices(
-            [self.toggle_hold, self.approve, self.pay, self.book_invoice, self.edit_description],
-            weights=[4, 3, 3, 1, 1],
-        )[0]
+    def act(self, *, approvals_only: bool = False) -> None:
+        """Do one thing a user of either system would do; ``approvals_only`` when the soak still
+        waits for a stale ETag (only an approval makes the connector write with one)."""
+        action = (
+            self.approve
+            if approvals_only
+            else self.rng.choices(
+                [self.toggle_hold, self.approve, self.pay, self.book_invoice, self.edit_description],
+                weights=[4, 3, 3, 1, 1],
+            )[0]
+        )
         try:
             action()
         except AdminError as error:
